@@ -1,0 +1,357 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailkeep/mailkeep/internal/testenv"
+)
+
+func openTest(tb testing.TB, dir string) *Archive {
+	tb.Helper()
+	a, err := Open(context.Background(), dir, Options{Create: true})
+	if err != nil {
+		tb.Fatalf("Open(%s): %v", dir, err)
+	}
+	tb.Cleanup(func() { a.Close() })
+	return a
+}
+
+func put(tb testing.TB, a *Archive, raw []byte, locs ...Location) ID {
+	tb.Helper()
+	b := a.NewBatch()
+	ad, err := b.Add(bytes.NewReader(raw), locs...)
+	if err != nil {
+		tb.Fatalf("Add: %v", err)
+	}
+	if _, err := b.Commit(context.Background()); err != nil {
+		tb.Fatalf("Commit: %v", err)
+	}
+	return ad.ID
+}
+
+func sum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+const sample = "From: =?utf-8?q?J=C3=B6rg?= <j@example.org>\r\nSubject: =?iso-8859-7?b?xevr5+3p6tw=?=\r\nDate: Mon, 2 Jan 2006 15:04:05 -0700\r\nMessage-ID: <abc@x>\r\n\r\nbody\r\n"
+
+func TestPutOpenRoundTrip(t *testing.T) {
+	a := openTest(t, t.TempDir())
+	ctx := context.Background()
+	loc := Location{LocationKey: LocationKey{Account: "home", Mailbox: "INBOX", UIDValidity: 7, UID: 1}, Flags: []string{`\Seen`}}
+	id := put(t, a, []byte(sample), loc)
+	if id.String() != sum([]byte(sample)) {
+		t.Fatalf("id = %s, want sha256 %s", id, sum([]byte(sample)))
+	}
+	got, err := a.ReadAll(id)
+	if err != nil || string(got) != sample {
+		t.Fatalf("ReadAll = %q, %v; want the original bytes", got, err)
+	}
+	in, err := a.Info(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.From != "Jörg <j@example.org>" || in.Subject != "Ελληνικά" || in.MessageID != "abc@x" || in.Date.Unix() != 1136239445 || in.ParseStatus != "ok" {
+		t.Errorf("Info = %+v", in)
+	}
+	if len(in.Locations) != 1 || in.Locations[0].UID != 1 || in.Locations[0].Flags[0] != `\Seen` {
+		t.Errorf("Locations = %+v", in.Locations)
+	}
+	// Same bytes again, another mailbox: one object, two locations.
+	loc2 := loc
+	loc2.Mailbox = "All Mail"
+	if id2 := put(t, a, []byte(sample), loc2); id2 != id {
+		t.Fatalf("second put id = %s, want %s", id2, id)
+	}
+	st, _ := a.Stats(ctx)
+	if st.Messages != 1 || st.Locations != 2 || st.BytesRaw != int64(len(sample)) {
+		t.Errorf("Stats = %+v, want 1 message, 2 locations", st)
+	}
+}
+
+func TestBatchDedupAndChanges(t *testing.T) {
+	a := openTest(t, t.TempDir())
+	ctx := context.Background()
+	b := a.NewBatch()
+	for i := 0; i < 10; i++ {
+		msg := fmt.Sprintf("Subject: %d\r\n\r\nx\r\n", i%5)
+		if _, err := b.Add(strings.NewReader(msg), Location{LocationKey: LocationKey{Account: "a", Mailbox: "m", UIDL: fmt.Sprint(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := b.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.New) != 5 || res.Messages != 10 {
+		t.Fatalf("Commit = %d new of %d, want 5 of 10", len(res.New), res.Messages)
+	}
+	ch, last, err := a.ChangesAfter(ctx, 0, 100)
+	if err != nil || len(ch) != 5 || last != res.Seq {
+		t.Fatalf("ChangesAfter(0) = %d, %d, %v; want 5 at seq %d", len(ch), last, err, res.Seq)
+	}
+	// Flags change on one location: that message changes, nothing else.
+	b = a.NewBatch()
+	b.SetFlags(LocationKey{Account: "a", Mailbox: "m", UIDL: "3"}, []string{`\Flagged`})
+	res2, err := b.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _, _ = a.ChangesAfter(ctx, res.Seq, 100)
+	if len(ch) != 1 || ch[0].Changed != res2.Seq {
+		t.Fatalf("after SetFlags ChangesAfter = %+v, want one message", ch)
+	}
+	// Gone from the server.
+	b = a.NewBatch()
+	b.MarkGone(LocationKey{Account: "a", Mailbox: "m", UIDL: "4"}, time.Unix(100, 0))
+	if _, err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	locs, _ := a.MailboxLocations(ctx, "a", "m")
+	var gone int
+	for _, l := range locs {
+		if !l.GoneSince.IsZero() {
+			gone++
+		}
+	}
+	if len(locs) != 10 || gone != 1 {
+		t.Fatalf("locations = %d, gone %d; want 10, 1", len(locs), gone)
+	}
+}
+
+func TestStateCommitsWithBatch(t *testing.T) {
+	a := openTest(t, t.TempDir())
+	ctx := context.Background()
+	b := a.NewBatch()
+	b.Add(strings.NewReader("a\r\n"))
+	b.SetState(SyncState{Account: "x", Mailbox: "INBOX", UIDValidity: 9, LastUID: 42, ModSeq: 5})
+	if _, err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, ok, err := a.State(ctx, "x", "INBOX")
+	if err != nil || !ok || st.LastUID != 42 || st.UIDValidity != 9 || st.ModSeq != 5 {
+		t.Fatalf("State = %+v, %v, %v", st, ok, err)
+	}
+	if _, ok, _ := a.State(ctx, "x", "Other"); ok {
+		t.Fatal("State of a never-synced mailbox: ok = true")
+	}
+}
+
+func TestLock(t *testing.T) {
+	dir := t.TempDir()
+	a := openTest(t, dir)
+	_, err := Open(context.Background(), dir, Options{})
+	var le *LockedError
+	if !errors.As(err, &le) || le.PID != os.Getpid() {
+		t.Fatalf("second Open = %v, want LockedError with our pid", err)
+	}
+	want := fmt.Sprintf("archive %s is in use by mailkeep (pid %d)", a.Dir(), os.Getpid())
+	if err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+	// Readers do not need the lock.
+	r, err := Open(context.Background(), dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only Open while locked: %v", err)
+	}
+	r.Close()
+	a.Close()
+	b, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	b.Close()
+}
+
+func TestVerifyFindsDamageAndAdoptsOrphans(t *testing.T) {
+	dir := t.TempDir()
+	a := openTest(t, dir)
+	ctx := context.Background()
+	good := put(t, a, []byte("Subject: good\r\n\r\nfine\r\n"))
+	bad := put(t, a, []byte("Subject: bad\r\n\r\nto be damaged\r\n"))
+	rep, err := a.Verify(ctx, 2, nil)
+	if err != nil || !rep.OK() || rep.Objects != 2 {
+		t.Fatalf("Verify on a good archive = %+v, %v", rep, err)
+	}
+	// Damage: a different valid zstd stream under bad's name.
+	st, err := a.stage(strings.NewReader("Subject: bad\r\n\r\ntampered\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(st.tmp, a.objectPath(bad)); err != nil {
+		t.Fatal(err)
+	}
+	// Orphan: an object with no catalog row.
+	st, _ = a.stage(strings.NewReader("Subject: orphan\r\n\r\n"))
+	os.MkdirAll(filepath.Dir(a.objectPath(st.id)), 0o700)
+	os.Rename(st.tmp, a.objectPath(st.id))
+	rep, err = a.Verify(ctx, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() || len(rep.Damaged) != 1 || rep.Damaged[0] != bad {
+		t.Fatalf("Verify Damaged = %v, want [%s]", rep.Damaged, bad)
+	}
+	if len(rep.Adopted) != 1 || rep.Adopted[0] != st.id {
+		t.Fatalf("Verify Adopted = %v, want [%s]", rep.Adopted, st.id)
+	}
+	if _, err := a.ReadAll(bad); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("ReadAll(damaged) error = %v, want ErrCorrupt", err)
+	}
+	if _, err := a.ReadAll(good); err != nil {
+		t.Fatalf("ReadAll(good) = %v", err)
+	}
+	os.Remove(a.objectPath(good))
+	rep, _ = a.Verify(ctx, 2, nil)
+	if len(rep.Missing) != 1 || rep.Missing[0] != good {
+		t.Fatalf("Verify Missing = %v, want [%s]", rep.Missing, good)
+	}
+}
+
+func TestMigrateFromVersion1(t *testing.T) {
+	dir := t.TempDir()
+	if err := create(dir); err != nil {
+		t.Fatal(err)
+	}
+	db, err := openCatalog(filepath.Join(dir, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := migrate(ctx, db, 1); err != nil {
+		t.Fatal(err)
+	}
+	// A row as version 1 wrote it.
+	if _, err := db.Exec(`INSERT INTO messages(id, size, stored_size, added, changed) VALUES (?, 3, 12, 1, 1)`, sum([]byte("v1\n"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO locations(message, account, mailbox, uid, first_seen, last_seen) VALUES (?, 'a', 'INBOX', 1, 1, 1)`, sum([]byte("v1\n"))); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	a := openTest(t, dir)
+	var v int
+	a.db.QueryRow("PRAGMA user_version").Scan(&v)
+	if v != SchemaVersion {
+		t.Fatalf("version after Open = %d, want %d", v, SchemaVersion)
+	}
+	id, _ := ParseID(sum([]byte("v1\n")))
+	locs, err := a.Locations(ctx, id)
+	if err != nil || len(locs) != 1 || locs[0].Superseded {
+		t.Fatalf("Locations of a v1 row = %+v, %v", locs, err)
+	}
+}
+
+func TestTempFilesRemovedAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	a := openTest(t, dir)
+	b := a.NewBatch()
+	b.Add(strings.NewReader("never committed\r\n"))
+	a.Close() // as if the process died before Commit
+	ents, _ := os.ReadDir(filepath.Join(dir, "tmp"))
+	if len(ents) != 1 {
+		t.Fatalf("tmp has %d files before reopen, want 1", len(ents))
+	}
+	openTest(t, dir)
+	ents, _ = os.ReadDir(filepath.Join(dir, "tmp"))
+	if len(ents) != 0 {
+		t.Fatalf("tmp has %d files after reopen, want 0", len(ents))
+	}
+}
+
+// TestSyncBeforeRename checks the order of effects on the write path: every
+// object's data is synced before any object is renamed into place, and the
+// names are synced before the catalog records them.
+func TestSyncBeforeRename(t *testing.T) {
+	a := openTest(t, t.TempDir())
+	var events []string
+	oldAll, oldRename := syncAll, rename
+	t.Cleanup(func() { syncAll, rename = oldAll, oldRename })
+	syncAll = func(dir string) (bool, error) { events = append(events, "sync"); return oldAll(dir) }
+	rename = func(from, to string) error { events = append(events, "rename"); return oldRename(from, to) }
+	b := a.NewBatch()
+	b.Add(strings.NewReader("one\r\n"))
+	b.Add(strings.NewReader("two\r\n"))
+	if _, err := b.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(events, ","); got != "sync,rename,rename,sync" {
+		t.Fatalf("effects = %s, want sync,rename,rename,sync", got)
+	}
+}
+
+// TestSyncFailureStoresNothing injects a failing sync: Commit fails, no
+// object and no catalog row exist, no temp file is left.
+func TestSyncFailureStoresNothing(t *testing.T) {
+	dir := t.TempDir()
+	a := openTest(t, dir)
+	old := syncAll
+	t.Cleanup(func() { syncAll = old })
+	syncAll = func(string) (bool, error) { return false, errors.New("injected EIO") }
+	b := a.NewBatch()
+	ad, _ := b.Add(strings.NewReader("lost?\r\n"))
+	if _, err := b.Commit(context.Background()); err == nil || !strings.Contains(err.Error(), "injected EIO") {
+		t.Fatalf("Commit error = %v, want the injected one", err)
+	}
+	if ok, _ := a.Has(context.Background(), ad.ID); ok {
+		t.Fatal("catalog has a message whose sync failed")
+	}
+	if _, err := os.Stat(a.objectPath(ad.ID)); err == nil {
+		t.Fatal("object exists although its sync failed")
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(ents) != 0 {
+		t.Fatalf("%d temp files left", len(ents))
+	}
+}
+
+// TestCorpusByteExact stores every file of the shared corpus as it is and
+// reads it back: the same bytes, under their SHA-256.
+func TestCorpusByteExact(t *testing.T) {
+	files := testenv.CorpusFiles(t)
+	a := openTest(t, t.TempDir())
+	ctx := context.Background()
+	b := a.NewBatch()
+	want := map[ID]string{}
+	for i, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ad, err := b.Add(bytes.NewReader(raw), Location{LocationKey: LocationKey{Account: "corpus", Mailbox: "all", UIDL: f}})
+		if err != nil {
+			t.Fatalf("Add(%s): %v", f, err)
+		}
+		if ad.ID.String() != sum(raw) {
+			t.Fatalf("Add(%s) id = %s, want %s", f, ad.ID, sum(raw))
+		}
+		want[ad.ID] = f
+		if i%500 == 499 {
+			if _, err := b.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id, f := range want {
+		raw, _ := os.ReadFile(f)
+		got, err := a.ReadAll(id)
+		if err != nil || !bytes.Equal(got, raw) {
+			t.Fatalf("ReadAll(%s) for %s: %d bytes, %v; want %d identical bytes", id.Short(), f, len(got), err, len(raw))
+		}
+	}
+	st, _ := a.Stats(ctx)
+	if st.Messages != int64(len(want)) || st.Locations != int64(len(files)) {
+		t.Fatalf("Stats = %+v, want %d messages, %d locations", st, len(want), len(files))
+	}
+	t.Logf("%d files, %d distinct messages, %d raw bytes stored as %d", len(files), len(want), st.BytesRaw, st.BytesStored)
+}

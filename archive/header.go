@@ -1,0 +1,133 @@
+package archive
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"mime"
+	"net/mail"
+	"net/textproto"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/htmlindex"
+)
+
+// headerMeta is what the catalog records of a message's header. The full
+// decoding (bodies, attachments, every charset trick) is the message
+// package's job; the catalog keeps enough to list and identify messages.
+type headerMeta struct {
+	date      time.Time
+	messageID string
+	from      string
+	subject   string
+	status    string // "ok", or what could not be read
+}
+
+const maxMetaLen = 1000
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: func(charset string, input io.Reader) (io.Reader, error) {
+	enc, err := htmlindex.Get(charset)
+	if err != nil {
+		return nil, err
+	}
+	return enc.NewDecoder().Reader(input), nil
+}}
+
+// parseHeaderMeta reads Date, Message-ID, From and Subject from the first
+// bytes of a message, leniently: it never fails, and says in status what it
+// could not read.
+func parseHeaderMeta(prefix []byte) headerMeta {
+	var m headerMeta
+	var problems []string
+	end := headerEnd(prefix)
+	if end < 0 {
+		problems = append(problems, "no end of header")
+		end = len(prefix)
+	}
+	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(append(bytes.TrimLeft(prefix[:end], " \t\r\n\ufeff"), "\r\n\r\n"...))))
+	hdr, err := tp.ReadMIMEHeader()
+	if err != nil && len(hdr) == 0 {
+		problems = append(problems, "unreadable header")
+	}
+	get := func(k string) string { return clean(hdr.Get(k)) }
+	if d := get("Date"); d != "" {
+		if t, err := mail.ParseDate(d); err == nil {
+			m.date = t
+		} else {
+			problems = append(problems, "bad date")
+		}
+	}
+	m.messageID = strings.Trim(strings.TrimSpace(get("Message-Id")), "<>")
+	m.from = decodeWords(get("From"))
+	if a, err := mail.ParseAddress(m.from); err == nil {
+		if a.Name != "" {
+			m.from = a.Name + " <" + a.Address + ">"
+		} else {
+			m.from = a.Address
+		}
+	}
+	m.subject = decodeWords(get("Subject"))
+	m.messageID, m.from, m.subject = limit(m.messageID), limit(m.from), limit(m.subject)
+	m.status = "ok"
+	if len(problems) > 0 {
+		m.status = strings.Join(problems, "; ")
+	}
+	return m
+}
+
+// headerEnd returns the offset of the blank line ending the header, or -1.
+func headerEnd(b []byte) int {
+	crlf := bytes.Index(b, []byte("\r\n\r\n"))
+	lf := bytes.Index(b, []byte("\n\n"))
+	switch {
+	case crlf < 0:
+		return lf
+	case lf < 0 || crlf < lf:
+		return crlf
+	default:
+		return lf
+	}
+}
+
+func decodeWords(s string) string {
+	if d, err := wordDecoder.DecodeHeader(s); err == nil {
+		return clean(d)
+	}
+	return s
+}
+
+// clean makes header text safe to store and show: valid UTF-8 (8-bit bytes
+// that are not UTF-8 are read as windows-1252), no NULs or control
+// characters, no folding.
+func clean(s string) string {
+	if !utf8.ValidString(s) {
+		if d, err := htmlindex.Get("windows-1252"); err == nil {
+			if out, err := d.NewDecoder().String(s); err == nil {
+				s = out
+			}
+		}
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\r' || r == '\n':
+			return ' '
+		case r < 0x20 || r == 0x7f:
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+}
+
+func limit(s string) string {
+	if len(s) <= maxMetaLen {
+		return s
+	}
+	s = s[:maxMetaLen]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}

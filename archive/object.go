@@ -1,0 +1,219 @@
+package archive
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// ErrNotFound is returned for a message id the archive does not hold.
+var ErrNotFound = errors.New("message not found in archive")
+
+// ErrCorrupt is returned when an object's bytes do not hash to its id.
+var ErrCorrupt = errors.New("object is damaged: its bytes do not match its id")
+
+// headerPrefix is how much of each message is kept while streaming it, to
+// read the catalog's header facts (Date, From, Subject, Message-ID) from.
+const headerPrefix = 128 << 10
+
+var encoders = sync.Pool{New: func() any {
+	e, err := zstd.NewWriter(nil,
+		zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderLevel(zstd.SpeedDefault),
+		zstd.WithWindowSize(1<<20),
+		zstd.WithLowerEncoderMem(true))
+	if err != nil {
+		panic(err) // only for invalid options
+	}
+	return e
+}}
+
+var decoders = sync.Pool{New: func() any {
+	d, err := zstd.NewReader(nil,
+		zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxWindow(64<<20))
+	if err != nil {
+		panic(err) // only for invalid options
+	}
+	return d
+}}
+
+func (a *Archive) objectPath(id ID) string {
+	h := id.String()
+	return filepath.Join(a.dir, "objects", h[:2], h[2:4], h)
+}
+
+// staged is a message written to a temporary file (or found already stored)
+// and not yet durable.
+type staged struct {
+	id     ID
+	tmp    string // "" when the object already exists
+	size   int64
+	stored int64
+	meta   headerMeta
+}
+
+// countWriter counts bytes.
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// prefixWriter keeps the first max bytes written to it.
+type prefixWriter struct {
+	buf []byte
+	max int
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if room := p.max - len(p.buf); room > 0 {
+		if len(b) < room {
+			room = len(b)
+		}
+		p.buf = append(p.buf, b[:room]...)
+	}
+	return len(b), nil
+}
+
+// stage streams r into a temporary file in the archive's tmp directory,
+// hashing and compressing on the way. Memory does not depend on the size of
+// the message. The temp file is not synced: Commit does that for a batch.
+func (a *Archive) stage(r io.Reader) (st staged, err error) {
+	f, err := createTemp(filepath.Join(a.dir, "tmp"), "obj-*")
+	if err != nil {
+		return st, fmt.Errorf("create temp object: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	stored := &countWriter{}
+	enc := encoders.Get().(*zstd.Encoder)
+	enc.Reset(io.MultiWriter(f, stored))
+	h := sha256.New()
+	raw := &countWriter{}
+	head := &prefixWriter{max: headerPrefix}
+	if _, err = io.Copy(io.MultiWriter(enc, h, raw, head), r); err != nil {
+		enc.Reset(nil)
+		encoders.Put(enc)
+		return st, fmt.Errorf("read message: %w", err)
+	}
+	err = enc.Close()
+	enc.Reset(nil)
+	encoders.Put(enc)
+	if err != nil {
+		return st, fmt.Errorf("compress message: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return st, fmt.Errorf("write temp object: %w", err)
+	}
+	copy(st.id[:], h.Sum(nil))
+	st.size, st.stored, st.tmp = raw.n, stored.n, f.Name()
+	st.meta = parseHeaderMeta(head.buf)
+	if fi, err := os.Stat(a.objectPath(st.id)); err == nil {
+		// Already stored: durable, since objects are only renamed into
+		// place after their data was synced.
+		os.Remove(st.tmp)
+		st.tmp, st.stored = "", fi.Size()
+	}
+	return st, nil
+}
+
+// Open streams a message's original bytes. The reader verifies the bytes
+// against the id as it reaches the end and returns ErrCorrupt instead of
+// io.EOF when they do not match.
+func (a *Archive) Open(id ID) (io.ReadCloser, error) {
+	f, err := os.Open(a.objectPath(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", id, err)
+	}
+	d := decoders.Get().(*zstd.Decoder)
+	if err := d.Reset(f); err != nil {
+		decoders.Put(d)
+		f.Close()
+		return nil, fmt.Errorf("open %s: %w: %v", id, ErrCorrupt, err)
+	}
+	return &objectReader{id: id, f: f, d: d, h: sha256.New()}, nil
+}
+
+type objectReader struct {
+	id   ID
+	f    *os.File
+	d    *zstd.Decoder
+	h    hash.Hash
+	done bool
+}
+
+func (o *objectReader) Read(p []byte) (int, error) {
+	if o.d == nil {
+		return 0, os.ErrClosed
+	}
+	n, err := o.d.Read(p)
+	o.h.Write(p[:n])
+	if err == io.EOF && !o.done {
+		o.done = true
+		var got ID
+		copy(got[:], o.h.Sum(nil))
+		if got != o.id {
+			return n, fmt.Errorf("read %s: %w", o.id, ErrCorrupt)
+		}
+	} else if err != nil && err != io.EOF {
+		return n, fmt.Errorf("read %s: %w: %v", o.id, ErrCorrupt, err)
+	}
+	return n, err
+}
+
+func (o *objectReader) Close() error {
+	if o.d == nil {
+		return nil
+	}
+	o.d.Reset(nil)
+	decoders.Put(o.d)
+	o.d = nil
+	return o.f.Close()
+}
+
+// ReadAll returns a message's bytes, verified.
+func (a *Archive) ReadAll(id ID) ([]byte, error) {
+	r, err := a.Open(id)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+// hashObject decompresses and re-hashes one object file.
+func hashObject(path string) (ID, int64, error) {
+	var id ID
+	f, err := os.Open(path)
+	if err != nil {
+		return id, 0, err
+	}
+	defer f.Close()
+	d := decoders.Get().(*zstd.Decoder)
+	defer func() { d.Reset(nil); decoders.Put(d) }()
+	if err := d.Reset(f); err != nil {
+		return id, 0, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, d)
+	if err != nil {
+		return id, n, err
+	}
+	copy(id[:], h.Sum(nil))
+	return id, n, nil
+}
