@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -182,6 +183,16 @@ func TestServer(t *testing.T) {
 		}
 	})
 
+	t.Run("log", func(t *testing.T) {
+		for line := range strings.Lines(s.Log()) {
+			for _, bad := range []string{": Warning: ", ": Error: ", ": Fatal: ", ": Panic: "} {
+				if strings.Contains(line, bad) {
+					t.Errorf("Dovecot logged %q", line)
+				}
+			}
+		}
+	})
+
 	t.Run("wrong password", func(t *testing.T) {
 		c, err := imapclient.DialInsecure(s.Addr(IMAP), nil)
 		if err != nil {
@@ -197,13 +208,18 @@ func TestServer(t *testing.T) {
 // TestParallel runs two servers at once and checks that they are apart,
 // and that stopping them leaves no Dovecot process behind.
 func TestParallel(t *testing.T) {
-	var pgids []int
+	var (
+		mu    sync.Mutex
+		pgids []int
+	)
 	t.Run("group", func(t *testing.T) {
 		for i := range 2 {
 			t.Run(fmt.Sprint(i), func(t *testing.T) {
 				t.Parallel()
 				s := Start(t, Options{User: fmt.Sprintf("user%d@example.org", i)})
-				pgids = append(pgids, s.cmd.Process.Pid) // before Parallel returns: no race
+				mu.Lock()
+				pgids = append(pgids, s.cmd.Process.Pid)
+				mu.Unlock()
 				s.Deliver(t, "INBOX", message(fmt.Sprint("server", i), "x"))
 				c := s.Dial(t)
 				sel, err := c.Select("INBOX", nil).Wait()
@@ -320,4 +336,32 @@ func trim(b []byte) []byte {
 		return b[:200]
 	}
 	return b
+}
+
+// fatalTB records Fatalf instead of ending the test.
+type fatalTB struct {
+	testing.TB
+	msg string
+}
+
+type fatal struct{}
+
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	panic(fatal{})
+}
+
+func TestStartFailureShowsLog(t *testing.T) {
+	tb := &fatalTB{TB: t}
+	func() {
+		defer func() {
+			if r := recover(); r != nil && r != (fatal{}) {
+				panic(r)
+			}
+		}()
+		Start(tb, Options{Config: "no_such_setting = 1"})
+	}()
+	if !strings.Contains(tb.msg, "no_such_setting") {
+		t.Errorf("Start with a bad setting failed with %q, want Dovecot's complaint about it", tb.msg)
+	}
 }
