@@ -2,11 +2,15 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/spf13/viper"
@@ -75,6 +79,7 @@ func LoadWith(path string, o Options) (*Config, error) {
 			ps.list = append(ps.list, p)
 		}
 	}
+	slices.SortStableFunc(ps.list, func(a, b Problem) int { return cmp.Compare(keyRank(a.Key), keyRank(b.Key)) })
 	if err := ps.err(path); err != nil {
 		return nil, err
 	}
@@ -87,11 +92,13 @@ func parse(data []byte) (map[string]any, Problem, bool) {
 	v := viper.New()
 	v.SetConfigType("toml")
 	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-		p := Problem{Msg: err.Error()}
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner // viper's "While parsing config: "
+		}
+		p := Problem{Msg: "syntax error: " + strings.TrimPrefix(err.Error(), "toml: ")}
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			p.Line, p.Column = de.Position()
-			p.Msg = "syntax error: " + de.Error()
 		}
 		return nil, p, false
 	}
@@ -135,4 +142,22 @@ func (c *Config) secrets() []*Secret {
 		s = append(s, &c.Accounts[i].Secret)
 	}
 	return s
+}
+
+// keyRank orders problems as the file is laid out: the whole file, the
+// top-level keys, [web], [schedule], then each account in turn.
+func keyRank(key string) int {
+	section, _, _ := strings.Cut(key, ".")
+	switch {
+	case key == "":
+		return 0
+	case section == "web":
+		return 2
+	case section == "schedule":
+		return 3
+	case strings.HasPrefix(section, "account["):
+		i, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(section, "account["), "]"))
+		return 4 + i
+	}
+	return 1
 }

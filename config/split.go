@@ -91,5 +91,5 @@ func splitCommand(s, home string) ([]string, error) {
 
 func shellSyntax(c byte) error {
 	return fmt.Errorf("%q is shell syntax, but the command runs without a shell "+
-		"(quote it, or write sh -c '…' to use a shell)", c)
+		"(quote it, or write sh -c '…' to use a shell)", string(c))
 }

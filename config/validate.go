@@ -52,7 +52,7 @@ func (w *Web) validate(ps *problems) {
 	}
 	w.Secret.validate(ps, "web", false)
 	if host, _, err := net.SplitHostPort(w.Listen); err == nil && !isLoopbackHost(host) && !w.Secret.IsSet() {
-		ps.add("web.password", "web.listen %q is reachable from other machines, so the web UI needs a password: "+
+		ps.add("web.listen", "%q is reachable from other machines, so the web UI needs a password: "+
 			"set password_command, password_env or password in [web] (or listen on 127.0.0.1)", w.Listen)
 	}
 }
@@ -134,9 +134,10 @@ func (a *Account) validate(ps *problems, i int) {
 	case hasPort(a.Host):
 		ps.add(key("host"), "%q includes a port; set port separately", a.Host)
 	}
-	if a.Port < 1 || a.Port > 65535 {
+	if (a.Port < 1 || a.Port > 65535) && !(a.Port == 0 && DefaultPort(a.Protocol, a.Security) == 0) {
 		ps.add(key("port"), "%d is not a port number (want 1-65535)", a.Port)
 	}
+	// (Port 0 with a bad protocol or security is reported as those.)
 	switch a.Security {
 	case SecurityTLS, SecuritySTARTTLS, SecurityNone:
 	default:
