@@ -12,6 +12,7 @@ type confData struct {
 	Passwd, Cert, Key        string
 	UID, GID                 int
 	InternalUser, LoginUser  string // empty: Dovecot's defaults (dovecot, dovenull)
+	InternalGroup            string // empty: Dovecot's default (dovecot)
 	Rootless                 bool   // not started as root: no chroot, no user switching
 	IMAP, IMAPS, POP3, POP3S int
 	Extra                    string
@@ -41,6 +42,9 @@ listen = 127.0.0.1
 shutdown_clients = yes
 {{- if .InternalUser}}
 default_internal_user = {{.InternalUser}}
+{{- end}}
+{{- if .InternalGroup}}
+default_internal_group = {{.InternalGroup}}
 {{- end}}
 {{- if .LoginUser}}
 default_login_user = {{.LoginUser}}

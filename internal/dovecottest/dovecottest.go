@@ -21,6 +21,7 @@
 package dovecottest
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"crypto/tls"
@@ -219,7 +220,7 @@ func (s *Server) start(tb testing.TB, bin string) error {
 		Extra:    s.extra,
 	}
 	if s.own.rootless {
-		d.InternalUser, d.LoginUser = s.own.name, s.own.name
+		d.InternalUser, d.LoginUser, d.InternalGroup = s.own.name, s.own.name, s.own.group
 	} else {
 		// Debian's package creates dovecot and dovenull; a Dovecot built
 		// from source may come without them.
@@ -259,24 +260,41 @@ func (s *Server) start(tb testing.TB, bin string) error {
 	})
 
 	deadline := time.Now().Add(startTimeout)
-	for _, addr := range s.addrs {
-		for {
-			c, err := net.DialTimeout("tcp", addr, time.Second)
-			if err == nil {
-				c.Close()
-				break
-			}
+	for p, addr := range s.addrs {
+		for !ready(Protocol(p), addr) {
 			select {
 			case <-s.exited:
 				return fmt.Errorf("dovecot exited: %v", cmd.ProcessState)
 			case <-time.After(10 * time.Millisecond):
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("%s not listening on %s after %v", bin, addr, startTimeout)
+				return fmt.Errorf("%s not ready on %s after %v", Protocol(p), addr, startTimeout)
 			}
 		}
 	}
 	return nil
+}
+
+// ready reports whether a listener accepts connections and, for the plain
+// protocols, greets: the greeting comes once the auth process is up.
+func ready(p Protocol, addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	var greeting string
+	switch p {
+	case IMAP:
+		greeting = "* OK"
+	case POP3:
+		greeting = "+OK"
+	default:
+		return true
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	return strings.HasPrefix(line, greeting)
 }
 
 // freePorts returns n distinct loopback ports that were free a moment ago.
@@ -293,9 +311,9 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// stop closes the admin connection, asks Dovecot to stop (SIGTERM to the
-// whole process group) and kills what is left after a few seconds. It
-// returns once no process of the group remains.
+// stop closes the admin connection and kills Dovecot's process group:
+// a test server has nothing to save, and a graceful stop takes Dovecot up
+// to a second. It returns once no process of the group is left.
 func (s *Server) stop() error {
 	s.mu.Lock()
 	if s.admin != nil {
@@ -305,20 +323,17 @@ func (s *Server) stop() error {
 	s.mu.Unlock()
 
 	pgid := s.cmd.Process.Pid
-	signalGroup(pgid, syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(5 * time.Second):
-	}
-	for i := 0; !groupGone(pgid); i++ {
+	for i := 0; ; i++ {
+		signalGroup(pgid, syscall.SIGKILL)
+		<-s.exited
+		if groupGone(pgid) {
+			return nil
+		}
 		if i == 500 {
 			return fmt.Errorf("dovecot processes of group %d still running after SIGKILL", pgid)
 		}
-		signalGroup(pgid, syscall.SIGKILL)
 		time.Sleep(10 * time.Millisecond)
 	}
-	<-s.exited
-	return nil
 }
 
 // logs returns Dovecot's log and standard error, for failure messages.

@@ -19,6 +19,7 @@ const systemUser = "mailkeeptest"
 // owner is the account the mail processes run as.
 type owner struct {
 	name     string
+	group    string // name of the primary group
 	uid, gid int
 	rootless bool // we are not root: everything runs as the current user
 }
@@ -49,7 +50,11 @@ func toOwner(u *user.User, rootless bool) (owner, error) {
 	if err != nil {
 		return owner{}, fmt.Errorf("gid of %s: %w", u.Username, err)
 	}
-	return owner{name: u.Username, uid: uid, gid: gid, rootless: rootless}, nil
+	g, err := user.LookupGroupId(u.Gid)
+	if err != nil {
+		return owner{}, err
+	}
+	return owner{name: u.Username, group: g.Name, uid: uid, gid: gid, rootless: rootless}, nil
 }
 
 // ensureSystemUser looks the user up and runs useradd if it is missing.
