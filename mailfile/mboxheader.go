@@ -1,0 +1,213 @@
+package mailfile
+
+import (
+	"bytes"
+	"mime"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// mboxHeader is what an mbox reader learns from a message's header section.
+type mboxHeader struct {
+	flags  []string
+	labels []string
+	date   time.Time
+}
+
+// parseMboxHeader reads the header fields that carry mbox flags (Status,
+// X-Status, X-Mozilla-Status, X-Mozilla-Keys, X-Keywords), Gmail labels
+// (X-Gmail-Labels) and the Date, from the start of a message. It is lenient:
+// it stops at the first blank line or the end of b and skips what it does
+// not understand.
+func parseMboxHeader(b []byte) mboxHeader {
+	var (
+		h     mboxHeader
+		flags flagSet
+		kw    flagSet
+	)
+	eachField(b, func(name string, value string) {
+		switch strings.ToLower(name) {
+		case "status":
+			if strings.ContainsRune(value, 'R') {
+				flags.add(FlagSeen)
+			}
+		case "x-status":
+			for _, c := range value {
+				switch c {
+				case 'A':
+					flags.add(FlagAnswered)
+				case 'F':
+					flags.add(FlagFlagged)
+				case 'T':
+					flags.add(FlagDraft)
+				case 'D':
+					flags.add(FlagDeleted)
+				}
+			}
+		case "x-mozilla-status":
+			v, err := strconv.ParseUint(strings.TrimSpace(value), 16, 32)
+			if err != nil {
+				return
+			}
+			for _, f := range []struct {
+				bit  uint64
+				flag string
+			}{{0x1, FlagSeen}, {0x2, FlagAnswered}, {0x4, FlagFlagged}, {0x8, FlagDeleted}, {0x1000, FlagForwarded}} {
+				if v&f.bit != 0 {
+					flags.add(f.flag)
+				}
+			}
+		case "x-mozilla-keys", "x-keywords":
+			for _, k := range strings.FieldsFunc(value, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' }) {
+				if validKeyword(k) {
+					kw.add(k)
+				}
+			}
+		case "x-gmail-labels":
+			for _, l := range splitLabels(value) {
+				mbox, flag := gmailLabel(l)
+				if flag != "" {
+					flags.add(flag)
+				}
+				if mbox != "" {
+					h.labels = append(h.labels, mbox)
+				}
+			}
+		case "date":
+			if h.date.IsZero() {
+				if t, err := mail.ParseDate(strings.TrimSpace(value)); err == nil {
+					h.date = t
+				}
+			}
+		}
+	})
+	for _, k := range kw {
+		flags.add(k)
+	}
+	h.flags = flags
+	h.labels = dedupe(h.labels)
+	if len(h.labels) == 0 {
+		h.labels = nil
+	}
+	return h
+}
+
+// eachField calls fn for each header field (name and unfolded value) at the
+// start of b, up to the first blank line.
+func eachField(b []byte, fn func(name, value string)) {
+	var name string
+	var value []byte
+	flush := func() {
+		if name != "" {
+			fn(name, string(value))
+		}
+		name, value = "", value[:0]
+	}
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if name != "" {
+				value = append(value, line...)
+			}
+			continue
+		}
+		flush()
+		if i := bytes.IndexByte(line, ':'); i > 0 {
+			name = string(bytes.TrimRight(line[:i], " \t"))
+			value = append(value[:0], line[i+1:]...)
+		}
+	}
+	flush()
+}
+
+// splitLabels splits an X-Gmail-Labels value at commas outside double
+// quotes, unquotes the labels and decodes RFC 2047 encoded words.
+func splitLabels(v string) []string {
+	var (
+		out     []string
+		cur     strings.Builder
+		inQuote bool
+	)
+	emit := func() {
+		l := strings.TrimSpace(cur.String())
+		cur.Reset()
+		if strings.Contains(l, "=?") {
+			if d, err := new(mime.WordDecoder).DecodeHeader(l); err == nil {
+				l = d
+			}
+		}
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case inQuote && c == '\\' && i+1 < len(v):
+			i++
+			cur.WriteByte(v[i])
+		case c == '"':
+			inQuote = !inQuote
+		case c == ',' && !inQuote:
+			emit()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	emit()
+	return out
+}
+
+// gmailLabel maps a Gmail label to a mailbox name or a flag (or neither,
+// for labels that are neither: "Unread", "Archived", "Category …").
+func gmailLabel(l string) (mailbox, flag string) {
+	switch low := strings.ToLower(l); {
+	case low == "inbox":
+		return "INBOX", ""
+	case low == "opened":
+		return "", FlagSeen
+	case low == "starred":
+		return "", FlagFlagged
+	case low == "important":
+		return "", FlagImportant
+	case low == "drafts" || low == "draft":
+		return l, FlagDraft
+	case low == "unread", low == "archived", strings.HasPrefix(low, "category "):
+		return "", ""
+	}
+	return l, ""
+}
+
+// validKeyword reports whether k can be an IMAP keyword (an atom that is
+// not a system flag).
+func validKeyword(k string) bool {
+	if k == "" || k[0] == '\\' {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`(){%*"\]`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func dedupe(s []string) []string {
+	var out flagSet
+	for _, v := range s {
+		out.add(v)
+	}
+	return out
+}
