@@ -163,6 +163,10 @@ func (c *Client) connect(ctx context.Context, sec Security) error {
 		return fmt.Errorf("pop3: unknown security %v", sec)
 	}
 	if err := c.run(ctx, cmdGreeting, c.readGreeting); err != nil {
+		var ne *NetError
+		if sec != SecurityTLS && errors.As(err, &ne) && ne.Timeout() {
+			ne.hint = "if the port expects TLS from the start, usually 995, set security to \"tls\""
+		}
 		return err
 	}
 	if sec != SecurityStartTLS {

@@ -80,9 +80,17 @@ type NetError struct {
 	Op      string        // what was being done, e.g. "dial", "RETR"
 	Err     error         // the underlying error
 	timeout time.Duration // the per-read timeout, for the message
+	hint    string        // what the user might do, for the message
 }
 
 func (e *NetError) Error() string {
+	if e.hint != "" {
+		return e.message() + " (" + e.hint + ")"
+	}
+	return e.message()
+}
+
+func (e *NetError) message() string {
 	switch {
 	case e.Timeout() && e.timeout > 0:
 		return fmt.Sprintf("pop3 %s: no answer from server within %s", e.Op, e.timeout)
