@@ -1,0 +1,49 @@
+// Package imap archives an IMAP account: every selectable mailbox that the
+// account's include and exclude patterns allow, read-only (EXAMINE and
+// BODY.PEEK[], never SELECT, STORE or EXPUNGE), incrementally and
+// byte-exact, on go-imap v2's client.
+//
+// # One mailbox, one run
+//
+//  1. EXAMINE (with CONDSTORE when offered): MESSAGES, UIDVALIDITY, UIDNEXT,
+//     HIGHESTMODSEQ. A mailbox whose UIDNEXT, message count and
+//     HIGHESTMODSEQ show nothing new since the last run costs nothing more.
+//  2. A new UIDVALIDITY supersedes the old locations and starts over
+//     (content addressing makes the bytes already stored free).
+//  3. Flags and expunges of what is archived: with CONDSTORE a
+//     "UID FETCH 1:last (FLAGS) (CHANGEDSINCE m)" and a UID SEARCH of
+//     what still exists; without it one "UID FETCH 1:last (FLAGS)".
+//  4. "UID FETCH last+1:* (UID RFC822.SIZE FLAGS INTERNALDATE)" lists the
+//     new messages: the plan, for progress, batching and the size limit.
+//  5. Bodies in batches (by count and bytes), each literal streamed into
+//     the archive, then one group commit per batch, which also advances
+//     the sync state.
+//
+// # Sync state
+//
+// Per mailbox the archive keeps UIDVALIDITY, LastUID and the CONDSTORE
+// HIGHESTMODSEQ. LastUID means: every message with a UID up to it is
+// archived or was deliberately skipped (over the size limit). It never
+// passes a message that failed: later messages of the same run are stored
+// anyway, but LastUID stops below the first failure, so the failed message
+// is tried again next run (those already stored are recognised by their
+// locations and not fetched again).
+//
+// # Mailbox patterns
+//
+// Account.Include and Account.Exclude hold patterns matched against the
+// whole mailbox name, decoded to UTF-8 and spelled with the server's own
+// hierarchy delimiter (the name as it is stored and shown):
+//
+//   - "*" matches any run of characters, the delimiter included:
+//     "Archive/*" is every mailbox below Archive at any depth, "*" is
+//     everything.
+//   - "%" matches any run of characters without the delimiter:
+//     "Archive/%" is the direct children of Archive only.
+//   - "?" matches one character other than the delimiter.
+//
+// Anything else matches itself, case-sensitively, except that INBOX is
+// matched case-insensitively (IMAP says so). A plain name matches exactly
+// that mailbox, not its children. No include means every mailbox; an
+// exclude wins over an include.
+package imap

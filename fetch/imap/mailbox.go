@@ -1,0 +1,322 @@
+package imap
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	goimap "github.com/emersion/go-imap/v2"
+
+	"github.com/mailkeep/mailkeep/fetch"
+)
+
+// boxRun is what a mailbox's sync learnt, kept across connection attempts
+// so that a retry neither loses nor repeats a report entry.
+type boxRun struct {
+	failed  map[uint32]string
+	skipped map[uint32]string
+}
+
+func (r *run) box(name string) *boxRun {
+	br := r.boxes[name]
+	if br == nil {
+		br = &boxRun{failed: map[uint32]string{}, skipped: map[uint32]string{}}
+		r.boxes[name] = br
+	}
+	return br
+}
+
+// boxSync is one sync of one mailbox over one connection.
+type boxSync struct {
+	*run
+	cn     *conn
+	name   string
+	br     *boxRun
+	sel    *goimap.SelectData
+	uv     uint32
+	modseq uint64          // HIGHESTMODSEQ to store; 0 without CONDSTORE
+	st     fetch.SyncState // as committed
+	stored bool            // st was in the archive
+	// pending is the state the batch being built sets, st once committed.
+	pending *fetch.SyncState
+	// live holds the archived locations under the current UIDVALIDITY
+	// that are not gone: UID → sorted flags.
+	live map[uint32][]string
+	prog progress
+}
+
+// entry is one new message as the listing described it.
+type entry struct {
+	uid   uint32
+	size  int64
+	flags []string
+	date  time.Time
+}
+
+// syncMailbox archives one mailbox (see the package documentation for the
+// steps). Errors of type *goimap.Error concern this mailbox only.
+func (r *run) syncMailbox(ctx context.Context, cn *conn, name string) error {
+	start := r.s.Now()
+	sel, err := cn.c.Select(name, &goimap.SelectOptions{ReadOnly: true, CondStore: cn.condstore}).Wait()
+	if err != nil {
+		return fmt.Errorf("EXAMINE %s: %w", name, err)
+	}
+	if sel.UIDValidity == 0 {
+		return &goimap.Error{Type: goimap.StatusResponseTypeNo, Text: "EXAMINE " + name + ": the server sent no UIDVALIDITY"}
+	}
+	bs := &boxSync{run: r, cn: cn, name: name, br: r.box(name), sel: sel, uv: sel.UIDValidity}
+	if cn.condstore {
+		bs.modseq = sel.HighestModSeq // 0 when the mailbox has NOMODSEQ
+	}
+	r.s.Update(name, func(m *fetch.MailboxReport) { m.OnServer = int(sel.NumMessages) })
+	before := r.commits
+	err = bs.sync(ctx)
+	if rerr := bs.report(ctx); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return err
+	}
+	var m fetch.MailboxReport
+	r.s.Update(name, func(mr *fetch.MailboxReport) { m = *mr })
+	lvl := r.s.Log().Debug
+	if r.commits > before || len(m.Failed) > 0 {
+		lvl = r.s.Log().Info
+	}
+	lvl("mailbox synced", "mailbox", name, "on_server", m.OnServer, "archived", m.Archived, "new", m.New, "seen", m.Seen,
+		"bytes", m.Bytes, "gone", m.Gone, "flags_changed", m.FlagsChanged, "failed", len(m.Failed), "skipped", len(m.Skipped),
+		"uidvalidity_changed", m.UIDValidityChanged, "dur", r.s.Now().Sub(start).Round(time.Millisecond))
+	return nil
+}
+
+func (bs *boxSync) sync(ctx context.Context) error {
+	if err := bs.load(ctx); err != nil {
+		return err
+	}
+	st, sel := bs.st, bs.sel
+	newPossible := sel.UIDNext == 0 || uint32(sel.UIDNext) > st.LastUID+1
+	if bs.stored && !newPossible && int(sel.NumMessages) == len(bs.live) && bs.modseq != 0 && st.ModSeq == bs.modseq {
+		return nil // unchanged: this EXAMINE was all it cost
+	}
+
+	var listed []entry
+	if newPossible && sel.NumMessages > 0 {
+		var err error
+		if listed, err = bs.listNew(); err != nil {
+			return err
+		}
+	}
+
+	b := bs.s.NewBatch()
+	gone, changed, err := bs.flagsAndGone(b, listed)
+	if err != nil {
+		return err
+	}
+
+	adv := newAdvance(st.LastUID, listed, uint32(sel.UIDNext))
+	var todo []entry
+	for _, e := range listed {
+		switch flags, ok := bs.live[e.uid]; {
+		case ok:
+			if !slices.Equal(flags, e.flags) {
+				b.SetFlags(bs.key(e.uid), e.flags)
+				changed++
+			}
+			adv.mark(e.uid)
+		case bs.src.acct.MaxMessageSize > 0 && e.size > bs.src.acct.MaxMessageSize:
+			bs.br.skipped[e.uid] = fmt.Sprintf("%s, over the size limit of %s",
+				fetch.HumanBytes(e.size), fetch.HumanBytes(bs.src.acct.MaxMessageSize))
+			adv.mark(e.uid)
+		default:
+			todo = append(todo, e)
+		}
+	}
+	bs.setState(b, adv.lastUID())
+	if err := bs.commit(ctx, b, gone, changed); err != nil {
+		return err
+	}
+
+	bs.prog = progress{total: len(todo)}
+	for _, e := range todo {
+		bs.prog.totalBytes += e.size
+	}
+	for len(todo) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, size := 0, int64(0)
+		for n < len(todo) && n < bs.src.opts.BatchMessages && (n == 0 || size+todo[n].size <= bs.src.opts.BatchBytes) {
+			size += todo[n].size
+			n++
+		}
+		if err := bs.fetchBatch(ctx, todo[:n], adv); err != nil {
+			return err
+		}
+		todo = todo[n:]
+	}
+	return nil
+}
+
+// load reads the sync state and the archived locations, and starts over
+// when the server has a new UIDVALIDITY.
+func (bs *boxSync) load(ctx context.Context) error {
+	st, ok, err := bs.s.State(ctx, bs.name)
+	if err != nil {
+		return fetch.Permanent(err)
+	}
+	locs, err := bs.s.Locations(ctx, bs.name)
+	if err != nil {
+		return fetch.Permanent(err)
+	}
+	renumbered := ok && st.UIDValidity != bs.uv
+	bs.live = map[uint32][]string{}
+	for _, l := range locs {
+		if l.UIDL != "" || l.UID == 0 || l.Superseded {
+			continue
+		}
+		if l.UIDValidity != bs.uv {
+			renumbered = true // also when the state was lost
+			continue
+		}
+		if l.GoneSince.IsZero() {
+			bs.live[l.UID] = l.Flags
+		}
+	}
+	bs.st, bs.stored = st, ok
+	if !renumbered {
+		bs.st.UIDValidity = bs.uv
+		return nil
+	}
+	// The server renumbered the mailbox: what was archived stays, its
+	// locations are superseded, and the mailbox is listed anew.
+	bs.s.Log().Warn("UIDVALIDITY changed: archiving the mailbox again (messages already stored cost nothing)",
+		"mailbox", bs.name, "old", st.UIDValidity, "new", bs.uv)
+	bs.s.Update(bs.name, func(m *fetch.MailboxReport) { m.UIDValidityChanged = true })
+	b := bs.s.NewBatch()
+	b.Supersede(bs.key(0))
+	bs.st = fetch.SyncState{Account: bs.src.acct.Name, Mailbox: bs.name, UIDValidity: bs.uv}
+	bs.pending = &bs.st
+	b.SetState(bs.st)
+	return bs.commit(ctx, b, 0, 0)
+}
+
+// key names a UID's location in this mailbox.
+func (bs *boxSync) key(uid uint32) fetch.LocationKey {
+	return fetch.LocationKey{Account: bs.src.acct.Name, Mailbox: bs.name, UIDValidity: bs.uv, UID: uid}
+}
+
+// setState adds the state with LastUID last to b, if it changed.
+func (bs *boxSync) setState(b *fetch.Batch, last uint32) {
+	st := bs.st
+	st.LastUID, st.ModSeq = max(last, st.LastUID), bs.modseq
+	if bs.stored && st == bs.st {
+		return
+	}
+	b.SetState(st)
+	bs.pending = &st
+}
+
+// commit makes b durable, then counts it and takes its state as the
+// committed one. The read deadline rests meanwhile: a commit may take
+// longer than the network timeout.
+func (bs *boxSync) commit(ctx context.Context, b *fetch.Batch, gone, changed int) error {
+	if b.Empty() {
+		return nil
+	}
+	bs.cn.tc.pause()
+	defer bs.cn.tc.resume()
+	if _, err := bs.s.Commit(ctx, bs.name, b); err != nil {
+		return fetch.Permanent(err)
+	}
+	bs.commits++
+	if bs.pending != nil {
+		bs.st, bs.stored, bs.pending = *bs.pending, true, nil
+	}
+	if gone > 0 || changed > 0 {
+		bs.s.Update(bs.name, func(m *fetch.MailboxReport) {
+			m.Gone += gone
+			m.FlagsChanged += changed
+		})
+	}
+	return nil
+}
+
+// report writes what is known of the mailbox into the run's report:
+// failures, skipped messages, and how many of the server's messages the
+// archive holds now.
+func (bs *boxSync) report(ctx context.Context) error {
+	locs, err := bs.s.Locations(ctx, bs.name)
+	if err != nil {
+		return fetch.Permanent(err)
+	}
+	uids := map[uint32]bool{}
+	for _, l := range locs {
+		if l.UIDL == "" && l.UID != 0 && l.UIDValidity == bs.uv && !l.Superseded && l.GoneSince.IsZero() {
+			uids[l.UID] = true
+		}
+	}
+	bs.s.Update(bs.name, func(m *fetch.MailboxReport) {
+		m.Archived = len(uids)
+		m.Failed = failures(bs.br.failed)
+		m.Skipped = failures(bs.br.skipped)
+	})
+	return nil
+}
+
+func failures(m map[uint32]string) []fetch.Failure {
+	var out []fetch.Failure
+	for uid, why := range m {
+		out = append(out, fetch.Failure{UID: uid, Reason: why})
+	}
+	slices.SortFunc(out, func(a, b fetch.Failure) int { return cmp.Compare(a.UID, b.UID) })
+	return out
+}
+
+// advance tracks how far LastUID may go: to just below the first listed
+// message that is not done, or, once all are, to UIDNEXT-1.
+type advance struct {
+	uids []uint32 // listed UIDs, ascending
+	done []bool
+	at   map[uint32]int
+	i    int // uids[:i] are done
+	last uint32
+	end  uint32
+}
+
+func newAdvance(last uint32, listed []entry, uidNext uint32) *advance {
+	a := &advance{last: last, end: last, at: make(map[uint32]int, len(listed))}
+	if uidNext > 0 {
+		a.end = max(a.end, uidNext-1)
+	}
+	for i, e := range listed {
+		a.uids = append(a.uids, e.uid)
+		a.at[e.uid] = i
+		a.end = max(a.end, e.uid)
+	}
+	a.done = make([]bool, len(a.uids))
+	return a
+}
+
+func (a *advance) mark(uid uint32) {
+	if i, ok := a.at[uid]; ok {
+		a.done[i] = true
+	}
+}
+
+func (a *advance) lastUID() uint32 {
+	for a.i < len(a.uids) && a.done[a.i] {
+		a.i++
+	}
+	if a.i == len(a.uids) {
+		return a.end
+	}
+	return max(a.last, a.uids[a.i]-1)
+}
+
+// progress counts one mailbox's transfer.
+type progress struct {
+	msgs, total       int
+	bytes, totalBytes int64
+}
