@@ -54,11 +54,11 @@ func scanDate(v string) (time.Time, bool) {
 	v = strings.ToLower(stripComments(rawToUTF8(v, "")))
 	v = strings.NewReplacer(",", " ", "\t", " ").Replace(v)
 	var (
-		year, day           = -1, -1
-		month time.Month    = 0
-		hh, mm, ss, ns      = -1, 0, 0, 0
-		zone                = 0
-		zoneSet             = false
+		year, day                 = -1, -1
+		month          time.Month = 0
+		hh, mm, ss, ns            = -1, 0, 0, 0
+		zone                      = 0
+		zoneSet                   = false
 	)
 	for _, tok := range strings.Fields(v) {
 		switch {

@@ -97,7 +97,7 @@ func decodeHeader(s, hint string) string {
 			pend, pendCS = nil, ""
 		}
 	}
-	lit := 0          // start of literal text not yet written
+	lit := 0           // start of literal text not yet written
 	afterWord := false // last thing written was an encoded-word
 	for i := 0; i < len(s); {
 		k := strings.Index(s[i:], "=?")
