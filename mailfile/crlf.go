@@ -68,7 +68,7 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 			c.prevCR = c.b[k-1] == '\r'
 			c.b = c.b[k:]
 			n += k
-			if k < i {
+			if n == len(p) {
 				break
 			}
 		}
