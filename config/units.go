@@ -34,13 +34,24 @@ func parseDuration(s string) (time.Duration, error) {
 	return d + rest, nil
 }
 
-// formatDuration writes d the way parseDuration reads it, using days where
-// they are whole ("30d" rather than "720h0m0s").
+// formatDuration writes d the way parseDuration reads it, shortest first:
+// "30d", "1d12h", "90m" rather than "720h0m0s", "36h0m0s", "1h30m0s".
 func formatDuration(d time.Duration) string {
-	if d >= day && d%day == 0 {
-		return strconv.FormatInt(int64(d/day), 10) + "d"
+	var days string
+	if d >= day {
+		days, d = strconv.FormatInt(int64(d/day), 10)+"d", d%day
+		if d == 0 {
+			return days
+		}
 	}
-	return d.String()
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return days + s
 }
 
 var sizeUnits = map[string]float64{
