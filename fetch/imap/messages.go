@@ -253,7 +253,7 @@ func (e *exactReader) Read(p []byte) (int, error) {
 func flagStrings(flags []goimap.Flag) []string {
 	out := []string{}
 	for _, f := range flags {
-		if strings.EqualFold(string(f), `\\Recent`) {
+		if strings.EqualFold(string(f), `\Recent`) {
 			continue
 		}
 		out = append(out, string(f))

@@ -1,0 +1,498 @@
+package imap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goimap "github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/mailkeep/mailkeep/archive"
+	"github.com/mailkeep/mailkeep/fetch"
+)
+
+// TestIncremental walks one mailbox through its life: first run, an
+// unchanged re-run, new mail, flag changes, expunges.
+func TestIncremental(t *testing.T) {
+	s := newMemServer(t)
+	arc := openArchive(t)
+	src := New(s.account(), Options{BatchMessages: 4})
+
+	msgs := testMessages(0, 10)
+	want := mapOf(s.deliver("INBOX", msgs...), msgs)
+	s.commands()
+
+	t.Run("first run archives everything", func(t *testing.T) {
+		rep := runOK(t, arc, src)
+		m := box(t, rep, "INBOX")
+		if m.New != 10 || m.Seen != 10 || m.OnServer != 10 || m.Archived != 10 {
+			t.Errorf("report = %+v, want 10 new, seen, on server and archived", *m)
+		}
+		checkArchived(t, arc, "acct", "INBOX", want)
+		if got := fetchedUIDs(s.commands()); len(got) != 3 { // 4+4+2
+			t.Errorf("body fetches = %q, want 3 batches", got)
+		}
+	})
+
+	t.Run("unchanged re-run fetches no body", func(t *testing.T) {
+		rep := runOK(t, arc, src)
+		m := box(t, rep, "INBOX")
+		if m.New != 0 || m.Seen != 0 || m.Archived != 10 || m.Gone != 0 || m.FlagsChanged != 0 {
+			t.Errorf("report = %+v, want nothing new, 10 archived", *m)
+		}
+		if got := bodyFetches(s.commands()); len(got) > 0 {
+			t.Errorf("unchanged re-run sent %q", got)
+		}
+	})
+
+	t.Run("new mail", func(t *testing.T) {
+		more := testMessages(100, 3)
+		uids := s.deliver("INBOX", more...)
+		for uid, m := range mapOf(uids, more) {
+			want[uid] = m
+		}
+		rep := runOK(t, arc, src)
+		if m := box(t, rep, "INBOX"); m.New != 3 || m.Seen != 3 || m.Archived != 13 {
+			t.Errorf("report = %+v, want 3 new of 13", *m)
+		}
+		if got := fetchedUIDs(s.commands()); !slices.Equal(got, []string{"11:13"}) {
+			t.Errorf("body fetches asked for %q, want only 11:13", got)
+		}
+		checkArchived(t, arc, "acct", "INBOX", want)
+	})
+
+	t.Run("flags", func(t *testing.T) {
+		s.store("INBOX", 2, goimap.StoreFlagsAdd, goimap.FlagFlagged, "$Label1")
+		s.store("INBOX", 12, goimap.StoreFlagsAdd, goimap.FlagSeen)
+		rep := runOK(t, arc, src)
+		if m := box(t, rep, "INBOX"); m.FlagsChanged != 2 || m.Seen != 0 {
+			t.Errorf("report = %+v, want 2 flag changes and nothing fetched", *m)
+		}
+		if got := bodyFetches(s.commands()); len(got) > 0 {
+			t.Errorf("flag sync sent %q", got)
+		}
+		locs := liveLocations(t, arc, "INBOX")
+		if got, want := locs[2].Flags, s.flags("INBOX")[2]; len(want) != 2 || !slices.Equal(got, want) {
+			t.Errorf("flags of UID 2 = %q, server has %q", got, want)
+		}
+		if got := locs[12].Flags; !slices.Equal(got, []string{`\Seen`}) {
+			t.Errorf("flags of UID 12 = %q", got)
+		}
+	})
+
+	t.Run("expunged messages are marked gone and kept", func(t *testing.T) {
+		s.expunge("INBOX", 3, 13)
+		rep := runOK(t, arc, src)
+		if m := box(t, rep, "INBOX"); m.Gone != 2 || m.Archived != 11 || m.OnServer != 11 {
+			t.Errorf("report = %+v, want 2 gone, 11 archived", *m)
+		}
+		locs, err := arc.MailboxLocations(context.Background(), "acct", "INBOX")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range locs {
+			if gone := !l.GoneSince.IsZero(); gone != (l.UID == 3 || l.UID == 13) {
+				t.Errorf("UID %d gone = %v", l.UID, gone)
+			}
+		}
+		for _, uid := range []uint32{3, 13} {
+			if _, err := arc.ReadAll(id(want[uid])); err != nil {
+				t.Errorf("expunged UID %d no longer in the archive: %v", uid, err)
+			}
+		}
+		// And a further run changes nothing.
+		rep = runOK(t, arc, src)
+		if m := box(t, rep, "INBOX"); m.Gone != 0 || m.New != 0 || m.Archived != 11 {
+			t.Errorf("run after expunge: report = %+v", *m)
+		}
+	})
+}
+
+// liveLocations returns a mailbox's current locations by UID.
+func liveLocations(t testing.TB, arc *archive.Archive, mailbox string) map[uint32]archive.Location {
+	t.Helper()
+	locs, err := arc.MailboxLocations(context.Background(), "acct", mailbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[uint32]archive.Location{}
+	for _, l := range locs {
+		if l.GoneSince.IsZero() && !l.Superseded {
+			out[l.UID] = l
+		}
+	}
+	return out
+}
+
+// TestReadOnly checks that the source never changes the server: no
+// SELECT, STORE or EXPUNGE, no BODY[] without PEEK, \Seen not set.
+func TestReadOnly(t *testing.T) {
+	s := newMemServer(t)
+	s.create("Archive")
+	s.deliver("INBOX", testMessages(0, 5)...)
+	s.deliver("Archive", testMessages(10, 5)...)
+	before := map[string]map[uint32][]string{"INBOX": s.flags("INBOX"), "Archive": s.flags("Archive")}
+	arc := openArchive(t)
+	runOK(t, arc, New(s.account(), Options{}))
+	s.expunge("INBOX", 1) // a run with gone messages and flags to compare
+	s.store("Archive", 2, goimap.StoreFlagsAdd, goimap.FlagAnswered)
+	before = map[string]map[uint32][]string{"INBOX": s.flags("INBOX"), "Archive": s.flags("Archive")}
+	runOK(t, arc, New(s.account(), Options{}))
+
+	cmds := s.commands()
+	bad := regexp.MustCompile(`(?i)^\S+ (UID )?(SELECT|STORE|EXPUNGE|CLOSE|APPEND|COPY|MOVE|DELETE|CREATE|RENAME)\b|BODY\[|RFC822([ )]|$)`)
+	var sawExamine, sawPeek bool
+	for _, c := range cmds {
+		if bad.MatchString(c) {
+			t.Errorf("source sent %q", c)
+		}
+		sawExamine = sawExamine || strings.Contains(strings.ToUpper(c), " EXAMINE ")
+		sawPeek = sawPeek || strings.Contains(strings.ToUpper(c), "BODY.PEEK[]")
+	}
+	if !sawExamine || !sawPeek {
+		t.Errorf("no EXAMINE or no BODY.PEEK[] among %q", cmds)
+	}
+	for mbox, flags := range before {
+		if after := s.flags(mbox); fmt.Sprint(after) != fmt.Sprint(flags) {
+			t.Errorf("flags of %s changed by the source: %v, were %v", mbox, after, flags)
+		}
+	}
+	for uid, flags := range s.flags("INBOX") {
+		if slices.Contains(flags, `\Seen`) {
+			t.Errorf("INBOX UID %d is \\Seen after the fetch", uid)
+		}
+	}
+}
+
+// TestUIDValidityChange recreates a mailbox: nothing archived is lost or
+// duplicated, old locations are superseded, the report says so.
+func TestUIDValidityChange(t *testing.T) {
+	s := newMemServer(t)
+	s.create("Lists")
+	old := testMessages(0, 4)
+	s.deliver("Lists", old...)
+	arc := openArchive(t)
+	src := New(s.account(), Options{})
+	runOK(t, arc, src)
+
+	if err := s.user.Delete("Lists"); err != nil {
+		t.Fatal(err)
+	}
+	s.create("Lists")
+	again := append(old[1:], testMessage(50, "new"))
+	uids := s.deliver("Lists", again...)
+
+	rep := runOK(t, arc, src)
+	m := box(t, rep, "Lists")
+	if !m.UIDValidityChanged || m.New != 1 || m.Seen != 4 || m.Archived != 4 {
+		t.Errorf("report = %+v, want UIDVALIDITY changed, 1 new, 4 seen and archived", *m)
+	}
+	if !slices.ContainsFunc(rep.Details(), func(s string) bool { return strings.Contains(s, "UIDVALIDITY changed") }) {
+		t.Errorf("details do not mention the change: %q", rep.Details())
+	}
+	checkArchived(t, arc, "acct", "Lists", mapOf(uids, again))
+	locs, err := arc.MailboxLocations(context.Background(), "acct", "Lists")
+	if err != nil {
+		t.Fatal(err)
+	}
+	superseded := 0
+	for _, l := range locs {
+		if l.Superseded {
+			superseded++
+		}
+	}
+	if superseded != 4 {
+		t.Errorf("%d superseded locations, want the 4 old ones", superseded)
+	}
+	st, err := arc.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Messages != 5 {
+		t.Errorf("archive holds %d messages, want 5 (4 old + 1 new, no duplicates)", st.Messages)
+	}
+	// Stable afterwards.
+	rep = runOK(t, arc, src)
+	if m := box(t, rep, "Lists"); m.UIDValidityChanged || m.Seen != 0 {
+		t.Errorf("run after the change: report = %+v", *m)
+	}
+}
+
+// TestMailboxSelection: include/exclude patterns, \Noselect, non-ASCII
+// names (stored decoded, with the server's delimiter).
+func TestMailboxSelection(t *testing.T) {
+	s := newMemServer(t)
+	for _, name := range []string{"Archive", "Archive/2019", "Archive/2019/Q1", "Archive/2020", "Trash", "Входящие", "Αρχείο/2019"} {
+		s.create(name)
+	}
+	n := 0
+	for _, name := range []string{"INBOX", "Archive", "Archive/2019", "Archive/2019/Q1", "Archive/2020", "Trash", "Входящие", "Αρχείο/2019"} {
+		s.deliver(name, testMessage(n, name))
+		n++
+	}
+	tests := []struct {
+		name             string
+		include, exclude []string
+		want             []string
+	}{
+		{"all", nil, nil, []string{"Archive", "Archive/2019", "Archive/2019/Q1", "Archive/2020", "INBOX", "Trash", "Αρχείο/2019", "Входящие"}},
+		{"exclude", nil, []string{"Trash", "Archive/*"}, []string{"Archive", "INBOX", "Αρχείο/2019", "Входящие"}},
+		{"children", []string{"inbox", "Archive/*"}, []string{"Archive/2019/*"}, []string{"Archive/2019", "Archive/2020", "INBOX"}},
+		{"one level", []string{"Archive/%"}, nil, []string{"Archive/2019", "Archive/2020"}},
+		{"non-ASCII", []string{"Входящие", "Αρχείο/*"}, nil, []string{"Αρχείο/2019", "Входящие"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			acct := s.account()
+			acct.Include, acct.Exclude = tt.include, tt.exclude
+			arc := openArchive(t)
+			rep := runOK(t, arc, New(acct, Options{}))
+			var got []string
+			for _, m := range rep.Accounts[0].Mailboxes {
+				got = append(got, m.Mailbox)
+				if m.New != 1 {
+					t.Errorf("%s: %d new, want 1", m.Mailbox, m.New)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("include %q exclude %q archived %q, want %q", tt.include, tt.exclude, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDuplicates: the same message in two mailboxes is stored once with
+// two locations.
+func TestDuplicates(t *testing.T) {
+	s := newMemServer(t)
+	s.create("[Gmail]/All Mail")
+	m := testMessage(1, "dup")
+	s.deliver("INBOX", m)
+	s.deliver("[Gmail]/All Mail", m)
+	arc := openArchive(t)
+	rep := runOK(t, arc, New(s.account(), Options{}))
+	if tot := rep.Totals(); tot.New != 1 || tot.Seen != 2 {
+		t.Errorf("totals = %+v, want 1 new, 2 seen", tot)
+	}
+	locs, err := arc.Locations(context.Background(), id(m))
+	if err != nil || len(locs) != 2 {
+		t.Errorf("Locations = %v, %v; want 2", locs, err)
+	}
+}
+
+// TestWrongPassword: a permanent error wrapping fetch.ErrAuth, one LOGIN,
+// and the password appears nowhere.
+func TestWrongPassword(t *testing.T) {
+	s := newMemServer(t)
+	acct := s.account()
+	acct.Password = func(context.Context) (string, error) { return "wrong-Pa55word", nil }
+
+	_, err := dial(context.Background(), acct)
+	if !errors.Is(err, fetch.ErrAuth) || !fetch.IsPermanent(err) {
+		t.Fatalf("dial with a wrong password = %v, want a permanent error wrapping fetch.ErrAuth", err)
+	}
+	s.commands()
+
+	arc := openArchive(t)
+	rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: instantBackoff(5)}, New(acct, Options{}))
+	a := rep.Accounts[0]
+	if a.Error == "" || !a.Permanent {
+		t.Fatalf("account report = %+v, want a permanent error", a)
+	}
+	logins := 0
+	for _, c := range s.commands() {
+		if f := strings.Fields(c); len(f) > 1 && (strings.EqualFold(f[1], "LOGIN") || strings.EqualFold(f[1], "AUTHENTICATE")) {
+			logins++
+		}
+	}
+	if logins != 1 {
+		t.Errorf("%d login attempts, want exactly 1", logins)
+	}
+	if strings.Contains(a.Error, "wrong-Pa55word") {
+		t.Errorf("error shows the password: %s", a.Error)
+	}
+	t.Logf("error: %s", a.Error)
+}
+
+// TestFailedMessage: a message the server refuses (NO for its UID) is
+// reported by UID, the others are stored, the state stays below it, and
+// the next run fetches it (and only it).
+func TestFailedMessage(t *testing.T) {
+	s := newMemServer(t)
+	msgs := testMessages(0, 10)
+	uids := s.deliver("INBOX", msgs...)
+	const bad = 3
+	s.setHook(func(inner imapserver.Session, w *imapserver.FetchWriter, set goimap.NumSet, opts *goimap.FetchOptions) error {
+		us := set.(goimap.UIDSet)
+		if !us.Contains(bad) {
+			return inner.Fetch(w, set, opts)
+		}
+		nums, _ := us.Nums()
+		var rest goimap.UIDSet
+		for _, n := range nums {
+			if n != bad {
+				rest.AddNum(n)
+			}
+		}
+		if len(rest) > 0 {
+			if err := inner.Fetch(w, rest, opts); err != nil {
+				return err
+			}
+		}
+		return &goimap.Error{Type: goimap.StatusResponseTypeNo, Text: "cannot read message file"}
+	})
+	arc := openArchive(t)
+	src := New(s.account(), Options{BatchMessages: 4})
+	rep := runSources(t, context.Background(), arc, fetch.Options{}, src)
+	m := box(t, rep, "INBOX")
+	if len(m.Failed) != 1 || m.Failed[0].UID != bad || !strings.Contains(m.Failed[0].Reason, "cannot read message file") {
+		t.Fatalf("Failed = %+v, want UID %d with the server's reason", m.Failed, bad)
+	}
+	if rep.OK() || m.New != 9 || m.Archived != 9 {
+		t.Errorf("report = %+v (OK %v), want 9 new and archived, not OK", *m, rep.OK())
+	}
+	if st, _, _ := arc.State(context.Background(), "acct", "INBOX"); st.LastUID != bad-1 {
+		t.Errorf("LastUID = %d after UID %d failed, want %d", st.LastUID, bad, bad-1)
+	}
+	if !slices.ContainsFunc(rep.Details(), func(s string) bool { return strings.Contains(s, "UID 3") }) {
+		t.Errorf("details do not name UID 3: %q", rep.Details())
+	}
+
+	s.setHook(nil)
+	s.commands()
+	rep = runOK(t, arc, src)
+	if m := box(t, rep, "INBOX"); m.New != 1 || m.Seen != 1 || len(m.Failed) != 0 || m.Archived != 10 {
+		t.Errorf("second run: report = %+v, want UID 3 alone fetched", *m)
+	}
+	if got := fetchedUIDs(s.commands()); !slices.Equal(got, []string{"3"}) {
+		t.Errorf("second run fetched %q, want only UID 3", got)
+	}
+	if st, _, _ := arc.State(context.Background(), "acct", "INBOX"); st.LastUID != 10 {
+		t.Errorf("LastUID = %d, want 10", st.LastUID)
+	}
+	checkArchived(t, arc, "acct", "INBOX", mapOf(uids, msgs))
+}
+
+// TestSizeLimit: a message over MaxMessageSize is skipped, reported as
+// such (not failed), and the state passes it.
+func TestSizeLimit(t *testing.T) {
+	s := newMemServer(t)
+	small := testMessages(0, 3)
+	big := testMessage(9, strings.Repeat("x", 20000))
+	uids := s.deliver("INBOX", small[0], big, small[1], small[2])
+	acct := s.account()
+	acct.MaxMessageSize = 10000
+	arc := openArchive(t)
+	rep := runOK(t, arc, New(acct, Options{}))
+	m := box(t, rep, "INBOX")
+	if len(m.Skipped) != 1 || m.Skipped[0].UID != uids[1] || len(m.Failed) != 0 || m.New != 3 {
+		t.Errorf("report = %+v, want UID %d skipped, 3 new", *m, uids[1])
+	}
+	if st, _, _ := arc.State(context.Background(), "acct", "INBOX"); st.LastUID != uids[3] {
+		t.Errorf("LastUID = %d, want %d", st.LastUID, uids[3])
+	}
+}
+
+// TestCancel cancels a run in the middle of a batch: what was committed
+// stays, the state is consistent, and the next run completes with every
+// message exactly once.
+func TestCancel(t *testing.T) {
+	s := newMemServer(t)
+	msgs := testMessages(0, 20)
+	uids := s.deliver("INBOX", msgs...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		calls int
+	)
+	s.setHook(func(inner imapserver.Session, w *imapserver.FetchWriter, set goimap.NumSet, opts *goimap.FetchOptions) error {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 3 {
+			cancel() // the third batch hangs until the client gives up
+			time.Sleep(100 * time.Millisecond)
+		}
+		return inner.Fetch(w, set, opts)
+	})
+	arc := openArchive(t)
+	src := New(s.account(), Options{BatchMessages: 4})
+	rep := runSources(t, ctx, arc, fetch.Options{}, src)
+	a := rep.Accounts[0]
+	if !strings.Contains(a.Error, "interrupted") {
+		t.Errorf("account error = %q, want an interruption", a.Error)
+	}
+	st, _, err := arc.State(context.Background(), "acct", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := liveLocations(t, arc, "INBOX")
+	if st.LastUID != 8 || len(live) != 8 {
+		t.Errorf("after cancel: LastUID %d and %d archived, want 8 and 8", st.LastUID, len(live))
+	}
+	for uid := range live {
+		if uid > st.LastUID {
+			t.Errorf("UID %d archived above LastUID %d", uid, st.LastUID)
+		}
+	}
+
+	s.setHook(nil)
+	rep = runOK(t, arc, src)
+	if m := box(t, rep, "INBOX"); m.New != 12 || m.Archived != 20 {
+		t.Errorf("resumed run: report = %+v, want 12 new", *m)
+	}
+	checkArchived(t, arc, "acct", "INBOX", mapOf(uids, msgs))
+	vr, err := arc.Verify(context.Background(), 1, nil)
+	if err != nil || !vr.OK() {
+		t.Errorf("Verify = %+v, %v", vr, err)
+	}
+}
+
+// TestTimeout: a server that stops answering mid-fetch costs one Timeout,
+// then the run retries and completes.
+func TestTimeout(t *testing.T) {
+	s := newMemServer(t)
+	msgs := testMessages(0, 6)
+	uids := s.deliver("INBOX", msgs...)
+	release := make(chan struct{})
+	defer close(release)
+	var once sync.Once
+	s.setHook(func(inner imapserver.Session, w *imapserver.FetchWriter, set goimap.NumSet, opts *goimap.FetchOptions) error {
+		hang := false
+		once.Do(func() { hang = true })
+		if hang {
+			<-release
+		}
+		return inner.Fetch(w, set, opts)
+	})
+	acct := s.account()
+	acct.Timeout = 300 * time.Millisecond
+	arc := openArchive(t)
+	start := time.Now()
+	runOK(t, arc, New(acct, Options{}))
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("run took %v with a 300ms timeout", d)
+	}
+	checkArchived(t, arc, "acct", "INBOX", mapOf(uids, msgs))
+}
+
+// TestPlaintextRefused: security none to a non-loopback host needs
+// AllowPlaintext; the error is permanent and says what to do.
+func TestPlaintextRefused(t *testing.T) {
+	acct := fetch.Account{Name: "remote", Host: "192.0.2.1", Port: 143, Security: fetch.None, Username: "u",
+		Password: func(context.Context) (string, error) { t.Error("password asked for"); return "", nil }}
+	_, err := dial(context.Background(), acct)
+	if !fetch.IsPermanent(err) || !strings.Contains(err.Error(), "allow_plaintext") || !strings.Contains(err.Error(), "192.0.2.1") {
+		t.Errorf("dial = %v, want a permanent error naming the host and allow_plaintext", err)
+	}
+}
