@@ -1,0 +1,198 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mailkeep/mailkeep/archive"
+)
+
+// Limits of a Request.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 1000
+)
+
+// Request is one search.
+type Request struct {
+	Query  string // the search language (see Parse); "" is everything
+	Limit  int    // hits to return: default DefaultLimit, at most MaxLimit
+	Offset int    // hits to skip
+	// Sort is "-date" (newest first, the default), "date" (oldest first)
+	// or "relevance".
+	Sort   string
+	Facets bool // count hits per year, mailbox and sender
+}
+
+// Result is a page of hits. Its JSON is what `search --json` prints and
+// /api/search serves (DESIGN.md).
+type Result struct {
+	Total  int           `json:"total"`
+	Hits   []Hit         `json:"hits"`
+	Took   time.Duration `json:"-"`
+	Facets *Facets       `json:"facets,omitempty"`
+}
+
+// Hit is one message found.
+type Hit struct {
+	ID            string    `json:"id"`
+	Date          time.Time `json:"date"`
+	From          string    `json:"from"`
+	Subject       string    `json:"subject"`
+	Mailboxes     []string  `json:"mailboxes"` // "account/mailbox"
+	HasAttachment bool      `json:"has_attachment,omitempty"`
+	// Snippet is plain text from the message around the first word that
+	// matched (or its beginning), at most about 200 characters, on one
+	// line. Highlights are the byte ranges [start, end) in Snippet of the
+	// words that matched, in order and not overlapping: escape the text
+	// and mark those ranges.
+	Snippet    string   `json:"snippet"`
+	Highlights [][2]int `json:"highlights,omitempty"`
+}
+
+// Facets count the hits of a search (all of them, not just the page).
+type Facets struct {
+	Years     []FacetCount `json:"years"`     // newest year first
+	Mailboxes []FacetCount `json:"mailboxes"` // most hits first
+	Senders   []FacetCount `json:"senders"`   // most hits first
+}
+
+// FacetCount is one value of a facet.
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Search runs a query. A query the parser rejects gives a *SyntaxError.
+func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	node, err := Parse(req.Query, x.opts.Location)
+	if err != nil {
+		return nil, err
+	}
+	limit, offset := req.Limit, req.Offset
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	offset = max(offset, 0)
+
+	sr := bleve.NewSearchRequestOptions(x.translate(node), limit, offset, false)
+	sr.Fields = storedFields
+	dateSort := &search.SortField{Field: fDate, Type: search.SortFieldAsDate, Missing: search.SortFieldMissingLast}
+	switch req.Sort {
+	case "", "-date":
+		dateSort.Desc = true
+		sr.SortByCustom(search.SortOrder{dateSort, &search.SortDocID{Desc: true}})
+		sr.Score = "none"
+	case "date":
+		sr.SortByCustom(search.SortOrder{dateSort, &search.SortDocID{}})
+		sr.Score = "none"
+	case "relevance":
+		dateSort.Desc = true
+		sr.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}, dateSort})
+	default:
+		return nil, fmt.Errorf("sort %q: want date, -date or relevance", req.Sort)
+	}
+	if req.Facets {
+		sr.AddFacet("years", bleve.NewFacetRequest(fYear, 100))
+		sr.AddFacet("mailboxes", bleve.NewFacetRequest(fLoc, 50))
+		sr.AddFacet("senders", bleve.NewFacetRequest(fFromAddr, 20))
+	}
+
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.bi == nil {
+		return nil, errClosed
+	}
+	res, err := x.bi.SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := &Result{Total: int(res.Total), Hits: make([]Hit, len(res.Hits))}
+	for i, h := range res.Hits {
+		out.Hits[i] = x.hit(h)
+	}
+	if req.Facets {
+		out.Facets = facets(res.Facets)
+	}
+	x.snippets(ctx, out.Hits, x.highlightTerms(node))
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+// hit makes a Hit from the stored fields.
+func (x *Index) hit(h *search.DocumentMatch) Hit {
+	hit := Hit{ID: h.ID, Mailboxes: []string{}}
+	if s, ok := h.Fields[fDate].(string); ok {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			hit.Date = t.In(x.opts.Location)
+		}
+	}
+	hit.From, _ = h.Fields[fSender].(string)
+	hit.Subject, _ = h.Fields[fSubject].(string)
+	hit.HasAttachment, _ = h.Fields[fAtt].(bool)
+	switch v := h.Fields[fLoc].(type) {
+	case string:
+		hit.Mailboxes = append(hit.Mailboxes, v)
+	case []any:
+		for _, m := range v {
+			if s, ok := m.(string); ok {
+				hit.Mailboxes = append(hit.Mailboxes, s)
+			}
+		}
+	}
+	return hit
+}
+
+func facets(fr search.FacetResults) *Facets {
+	list := func(name string) []FacetCount {
+		out := []FacetCount{}
+		if r := fr[name]; r != nil && r.Terms != nil {
+			for _, t := range r.Terms.Terms() {
+				out = append(out, FacetCount{Value: t.Term, Count: t.Count})
+			}
+		}
+		return out
+	}
+	f := &Facets{Years: list("years"), Mailboxes: list("mailboxes"), Senders: list("senders")}
+	sort.Slice(f.Years, func(i, j int) bool { return f.Years[i].Value > f.Years[j].Value })
+	return f
+}
+
+// snippets fills in the hits' snippets, reading the messages from the
+// archive in parallel. A message that cannot be read gets no snippet.
+func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
+	var g errgroup.Group
+	g.SetLimit(runtime.NumCPU())
+	for i := range hits {
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				return nil
+			}
+			id, err := archive.ParseID(hits[i].ID)
+			if err != nil {
+				return nil
+			}
+			raw, err := x.arc.ReadAll(id)
+			if err != nil {
+				x.log.Warn("snippet: read message", "id", hits[i].ID, "err", err)
+				return nil
+			}
+			m := x.parse(id, raw)
+			if m == nil {
+				return nil
+			}
+			hits[i].Snippet, hits[i].Highlights = x.snippet(m.Text, terms)
+			return nil
+		})
+	}
+	g.Wait()
+}

@@ -1,0 +1,232 @@
+package index
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// translate turns a parsed query into a Bleve query. nil (the empty query,
+// or one whose words are all punctuation) matches everything.
+func (x *Index) translate(n Node) query.Query {
+	q := x.tr(n, "")
+	if q == nil {
+		return query.NewMatchAllQuery()
+	}
+	return q
+}
+
+// tr translates n; nil means "no condition" (a word that analyzes to
+// nothing, like "&"), which AND and OR skip.
+func (x *Index) tr(n Node, field string) query.Query {
+	switch n := n.(type) {
+	case nil:
+		return nil
+	case *Term:
+		return x.term(n)
+	case *Not:
+		inner := x.tr(n.Node, field)
+		if inner == nil {
+			return nil
+		}
+		return query.NewBooleanQuery([]query.Query{query.NewMatchAllQuery()}, nil, []query.Query{inner})
+	case *And:
+		var must, not []query.Query
+		for _, c := range n.Nodes {
+			if neg, ok := c.(*Not); ok {
+				if q := x.tr(neg.Node, field); q != nil {
+					not = append(not, q)
+				}
+				continue
+			}
+			if q := x.tr(c, field); q != nil {
+				must = append(must, q)
+			}
+		}
+		switch {
+		case len(must) == 0 && len(not) == 0:
+			return nil
+		case len(not) == 0 && len(must) == 1:
+			return must[0]
+		case len(not) == 0:
+			return query.NewConjunctionQuery(must)
+		case len(must) == 0:
+			must = []query.Query{query.NewMatchAllQuery()}
+		}
+		return query.NewBooleanQuery(must, nil, not)
+	case *Or:
+		var any []query.Query
+		for _, c := range n.Nodes {
+			if q := x.tr(c, field); q != nil {
+				any = append(any, q)
+			}
+		}
+		switch len(any) {
+		case 0:
+			return nil
+		case 1:
+			return any[0]
+		}
+		return query.NewDisjunctionQuery(any)
+	}
+	return nil
+}
+
+func (x *Index) term(t *Term) query.Query {
+	switch t.Field {
+	case "":
+		return x.text(defaultFields, t.Value)
+	case "subject", "body", "filename", "to", "cc":
+		return x.text([]string{t.Field}, t.Value)
+	case "from":
+		q := x.text([]string{fFrom}, t.Value)
+		if v := strings.ToLower(strings.TrimSpace(t.Value)); strings.Contains(v, "@") && !strings.ContainsAny(v, " \t") {
+			return or(q, termQ(fFromAddr, strings.Trim(v, "<>")))
+		}
+		return q
+	case "in":
+		return termQ(fMailbox, fold(strings.TrimSpace(t.Value)))
+	case "account":
+		return termQ(fAccount, fold(strings.TrimSpace(t.Value)))
+	case "after":
+		yes := true
+		q := query.NewDateRangeInclusiveQuery(clampDate(t.from), time.Time{}, &yes, nil)
+		q.SetField(fDate)
+		return q
+	case "before":
+		no := false
+		q := query.NewDateRangeInclusiveQuery(time.Time{}, clampDate(t.from), nil, &no)
+		q.SetField(fDate)
+		return q
+	case "has":
+		q := query.NewBoolFieldQuery(true)
+		q.SetField(fAtt)
+		return q
+	case "is":
+		switch t.Value {
+		case "read":
+			return termQ(fFlag, "seen")
+		case "unflagged":
+			return query.NewBooleanQuery([]query.Query{query.NewMatchAllQuery()}, nil, []query.Query{termQ(fFlag, "flagged")})
+		}
+		return termQ(fFlag, t.Value)
+	case "id":
+		v := t.Value
+		mid := termQ(fMsgID, v)
+		if !isHex(v) || len(v) > 64 {
+			return mid
+		}
+		v = strings.ToLower(v)
+		if len(v) == 64 {
+			return or(query.NewDocIDQuery([]string{v}), mid)
+		}
+		p := query.NewPrefixQuery(v)
+		p.SetField(fID)
+		return or(p, mid)
+	case "larger", "smaller":
+		n := float64(t.size)
+		yes := true
+		var q *query.NumericRangeQuery
+		if t.Field == "larger" {
+			q = query.NewNumericRangeInclusiveQuery(&n, nil, &yes, nil)
+		} else {
+			q = query.NewNumericRangeInclusiveQuery(nil, &n, nil, &yes)
+		}
+		q.SetField(fSize)
+		return q
+	}
+	return nil
+}
+
+func termQ(field, v string) query.Query {
+	q := query.NewTermQuery(v)
+	q.SetField(field)
+	return q
+}
+
+func or(qs ...query.Query) query.Query {
+	return query.NewDisjunctionQuery(qs)
+}
+
+// clampDate keeps a query date within what Bleve can represent.
+func clampDate(t time.Time) time.Time {
+	lo := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	hi := time.Date(2250, 1, 1, 0, 0, 0, 0, time.UTC)
+	if t.Before(lo) {
+		return lo
+	}
+	if t.After(hi) {
+		return hi
+	}
+	return t
+}
+
+// text matches words or a phrase in the given fields: the value is
+// analyzed like the indexed text; one token is a term query, several (a
+// phrase, or a word the analyzer splits such as "e-mail" or 東京都) a
+// phrase query. A single ideograph, which the index holds only inside
+// bigrams, is matched as the prefix of one.
+func (x *Index) text(fields []string, value string) query.Query {
+	tokens := x.an.Analyze([]byte(value))
+	if len(tokens) == 0 {
+		return nil
+	}
+	terms := make([]string, len(tokens))
+	for i, t := range tokens {
+		terms[i] = string(t.Term)
+	}
+	var qs []query.Query
+	for _, f := range fields {
+		switch {
+		case len(terms) > 1:
+			qs = append(qs, query.NewPhraseQuery(terms, f))
+		case tokens[0].Type == analysis.Single && utf8.RuneCount(tokens[0].Term) == 1:
+			p := query.NewPrefixQuery(terms[0])
+			p.SetField(f)
+			qs = append(qs, p)
+		default:
+			qs = append(qs, termQ(f, terms[0]))
+		}
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// highlightTerms returns the analyzed words of the query's positive text
+// terms (default fields, body and subject), for snippets.
+func (x *Index) highlightTerms(n Node) [][]string {
+	var out [][]string
+	var walk func(n Node)
+	walk = func(n Node) {
+		switch n := n.(type) {
+		case *Term:
+			if n.Field != "" && n.Field != "body" && n.Field != "subject" {
+				return
+			}
+			tokens := x.an.Analyze([]byte(n.Value))
+			if len(tokens) == 0 {
+				return
+			}
+			terms := make([]string, len(tokens))
+			for i, t := range tokens {
+				terms[i] = string(t.Term)
+			}
+			out = append(out, terms)
+		case *And:
+			for _, c := range n.Nodes {
+				walk(c)
+			}
+		case *Or:
+			for _, c := range n.Nodes {
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return out
+}

@@ -1,0 +1,264 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mailkeep/mailkeep/archive"
+	"github.com/mailkeep/mailkeep/message"
+)
+
+// How Update reads the catalog and how much one Bleve batch may hold.
+const (
+	pageSize      = 1000     // messages per ChangesAfter call
+	countPageSize = 10000    // messages per call when counting
+	maxBatchBytes = 64 << 20 // raw bytes of the messages in one batch
+)
+
+// Update indexes every message whose catalog facts changed after the
+// index's high-water mark: new messages, new locations, new flags. It is
+// cheap when nothing changed. It returns how many messages it indexed.
+//
+// Messages are read and parsed by Options.Workers goroutines; one writer
+// adds them to Bleve in batches. The high-water mark (the catalog change
+// sequence up to which everything is indexed) is written in the same Bleve
+// batch as the last documents of that sequence, so after a crash at any
+// point the index and the catalog agree: at worst a few messages are
+// indexed again.
+func (x *Index) Update(ctx context.Context, progress func(done, total int)) (int, error) {
+	if x.opts.ReadOnly {
+		return 0, ErrReadOnly
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	return x.update(ctx, progress)
+}
+
+// HighWater returns the catalog change sequence up to which the index is
+// complete.
+func (x *Index) HighWater() (int64, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.bi == nil {
+		return 0, errClosed
+	}
+	return highWater(x.bi)
+}
+
+func highWater(bi bleve.Index) (int64, error) {
+	v, err := bi.GetInternal(keyHWM)
+	if err != nil {
+		return 0, fmt.Errorf("read index high-water mark: %w", err)
+	}
+	if len(v) == 0 {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("read index high-water mark %q: %w", v, err)
+	}
+	return n, nil
+}
+
+// chunk is up to BatchSize consecutive messages of a page: one Bleve batch.
+// last is set on the final chunk of a page: the sequence the page completes.
+type chunk struct {
+	infos   []archive.Info
+	docs    []*document.Document
+	last    int64
+	pending atomic.Int32  // documents still being built
+	ready   chan struct{} // closed when pending reaches 0
+}
+
+func (c *chunk) finish() {
+	if c.pending.Add(-1) == 0 {
+		close(c.ready)
+	}
+}
+
+type job struct {
+	c *chunk
+	i int
+}
+
+// update does Update's work; the caller holds writeMu.
+func (x *Index) update(ctx context.Context, progress func(done, total int)) (int, error) {
+	x.mu.RLock()
+	bi := x.bi
+	x.mu.RUnlock()
+	if bi == nil {
+		return 0, errClosed
+	}
+	hwm, err := highWater(bi)
+	if err != nil {
+		return 0, err
+	}
+	seq, err := x.arc.ChangeSeq(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if seq <= hwm {
+		return 0, nil
+	}
+	total, err := x.countChanges(ctx, hwm)
+	if err != nil || total == 0 {
+		return 0, err
+	}
+	if progress != nil {
+		progress(0, total)
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	chunks := make(chan *chunk, 2)
+	jobs := make(chan job, 4*x.opts.Workers)
+
+	// Producer: pages of the catalog, cut into chunks.
+	g.Go(func() error {
+		defer close(jobs)
+		defer close(chunks)
+		since := hwm
+		for {
+			infos, last, err := x.arc.ChangesAfter(gctx, since, pageSize)
+			if err != nil {
+				return err
+			}
+			if len(infos) == 0 {
+				return nil
+			}
+			for len(infos) > 0 {
+				n, bytes := 0, int64(0)
+				for n < len(infos) && n < x.opts.BatchSize && (n == 0 || bytes+infos[n].Size <= maxBatchBytes) {
+					bytes += infos[n].Size
+					n++
+				}
+				c := &chunk{infos: infos[:n:n], docs: make([]*document.Document, n), ready: make(chan struct{})}
+				infos = infos[n:]
+				if len(infos) == 0 {
+					c.last = last
+				}
+				c.pending.Store(int32(n))
+				select {
+				case chunks <- c:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				for i := range n {
+					select {
+					case jobs <- job{c, i}:
+					case <-gctx.Done():
+						return gctx.Err()
+					}
+				}
+			}
+			since = last
+		}
+	})
+
+	// Workers: read, parse, build documents.
+	for range x.opts.Workers {
+		g.Go(func() error {
+			for j := range jobs {
+				doc, err := x.buildOne(gctx, j.c.infos[j.i])
+				if err != nil {
+					return err
+				}
+				j.c.docs[j.i] = doc
+				j.c.finish()
+			}
+			return nil
+		})
+	}
+
+	// Writer: one Bleve batch per chunk, in order.
+	done, batches := 0, 0
+	g.Go(func() error {
+		for c := range chunks {
+			select {
+			case <-c.ready:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			b := bi.NewBatch()
+			for _, d := range c.docs {
+				if err := b.IndexAdvanced(d); err != nil {
+					return fmt.Errorf("index %s: %w", d.ID(), err)
+				}
+			}
+			if c.last > 0 {
+				b.SetInternal(keyHWM, []byte(strconv.FormatInt(c.last, 10)))
+			}
+			if err := bi.Batch(b); err != nil {
+				return fmt.Errorf("write index: %w", err)
+			}
+			done += len(c.docs)
+			batches++
+			if progress != nil {
+				progress(done, total)
+			}
+			if x.stopAfter > 0 && batches >= x.stopAfter {
+				return errStopped
+			}
+		}
+		return nil
+	})
+	err = g.Wait()
+	if errors.Is(err, errStopped) {
+		err = nil
+	}
+	return done, err
+}
+
+// errStopped ends an Update early (the stopAfter test seam).
+var errStopped = errors.New("stopped")
+
+// countChanges counts the messages changed after since.
+func (x *Index) countChanges(ctx context.Context, since int64) (int, error) {
+	n := 0
+	for {
+		infos, last, err := x.arc.ChangesAfter(ctx, since, countPageSize)
+		if err != nil {
+			return 0, err
+		}
+		if len(infos) == 0 {
+			return n, nil
+		}
+		n += len(infos)
+		since = last
+	}
+}
+
+// buildOne reads one message and makes its document. A message whose
+// object cannot be read is indexed by its catalog facts and logged; only a
+// catalog error stops the update.
+func (x *Index) buildOne(ctx context.Context, info archive.Info) (*document.Document, error) {
+	locs, err := x.arc.Locations(ctx, info.ID)
+	if err != nil {
+		return nil, err
+	}
+	f := &facts{info: info, locs: locs}
+	raw, err := x.arc.ReadAll(info.ID)
+	if err != nil {
+		x.log.Warn("index: read message", "id", info.ID.String(), "err", err)
+	} else {
+		f.msg = x.parse(info.ID, raw)
+	}
+	return buildDoc(f, x.an), nil
+}
+
+// parse parses raw, logging rather than failing if the parser panics.
+func (x *Index) parse(id archive.ID, raw []byte) (m *message.Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			x.log.Error("index: message parser panicked", "id", id.String(), "panic", r)
+			m = nil
+		}
+	}()
+	return parseMessage(raw)
+}
