@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -99,9 +101,9 @@ func TestPasswordCanceled(t *testing.T) {
 func TestPasswordCommandStderr(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
-	text := strings.Replace(validIMAP, `password_env = "HOME_PW"`, "password_command = \"\"\""+helperCommand(t, "stderr")+"\"\"\"", 1)
-	_, path, err := load(t, text, nil)
-	if err != nil {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	text := strings.Replace(validIMAP, `password_env = "HOME_PW"`, "password_command = '''"+helperCommand(t, "stderr")+"'''", 1)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c, err := LoadWith(path, Options{LookupEnv: envMap(nil), CommandStderr: &stderr})
