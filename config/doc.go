@@ -43,8 +43,8 @@
 //
 // # Paths
 //
-// A leading "~/" in archive_dir, tls_ca_file and the program of a
-// password_command is the home directory. A relative archive_dir or
+// A leading "~/" in archive_dir, tls_ca_file and the words of a
+// password_command (unquoted) is the home directory. A relative archive_dir or
 // tls_ca_file in the file is relative to the file's directory; one from the
 // environment is relative to the working directory. [ConfigPath] and
 // [ArchiveDir] choose the config file and the archive directory from flags,

@@ -14,7 +14,7 @@ var starter string
 // the user to fill in. It loads and validates as it is.
 func StarterConfig() []byte { return []byte(starter) }
 
-// StarterConfigWith is StarterConfig with archive_dir set to dir, for
+// StarterConfigWith is StarterConfig with archive_dir set to archiveDir, for
 // "mailkeep --archive DIR init", so that later commands find the archive
 // without --archive. An empty dir leaves archive_dir commented out.
 func StarterConfigWith(archiveDir string) []byte {
