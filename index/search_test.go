@@ -1,0 +1,91 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestSearchBasics(t *testing.T) {
+	a := newTestArchive(t)
+	ids := addMails(t, a,
+		testMail{raw: mail(`"Alice Smith" <alice.smith@example.com>`, "bob@example.org", "Quarterly report", "Mon, 02 Jan 2006 15:04:05 +0000", "Please find the numbers attached.\nThe big cat sat on the mat."), flags: []string{`\Seen`}},
+		testMail{raw: mail("bob@example.org", "alice.smith@example.com", "Re: Quarterly report", "Tue, 03 Jan 2006 10:00:00 +0000", "Thanks, the cat is big."), mailbox: "Sent", flags: []string{`\Seen`, `\Flagged`}},
+		testMail{raw: mail("carol@example.net", "alice.smith@example.com", "Lunch?", "Wed, 04 Jan 2012 12:00:00 +0000", "Shall we meet at noon?"), account: "work"},
+	)
+	x := openTestIndex(t, a, Options{})
+	if n, _ := x.DocCount(); n != 3 {
+		t.Fatalf("DocCount = %d, want 3", n)
+	}
+	for _, c := range []struct {
+		q    string
+		want int
+	}{
+		{"", 3},
+		{"report", 2},
+		{"REPORT", 2},
+		{`"big cat"`, 1},
+		{`"cat big"`, 0},
+		{"cat big", 2},
+		{"from:alice", 1},
+		{"from:alice.smith@example.com", 1},
+		{"from:example.com", 1},
+		{"from:example", 3},
+		{"to:alice", 2},
+		{"subject:re", 1},
+		{"subject:noon", 0},
+		{"body:noon", 1},
+		{"noon OR mat", 2},
+		{"-report", 1},
+		{"-from:bob", 2},
+		{"report -re", 1},
+		{"in:inbox", 2},
+		{"in:sent", 1},
+		{"in:home/Sent", 1},
+		{"in:work/INBOX", 1},
+		{"account:work", 1},
+		{"is:unread", 1},
+		{"is:read", 2},
+		{"is:flagged", 1},
+		{"is:unflagged", 2},
+		{"after:2006-01-03", 2},
+		{"before:2006-01-03", 1},
+		{"after:2006-01-01 before:2007", 2},
+		{"after:2010", 1},
+		{"id:" + ids[0].String(), 1},
+		{"id:" + ids[0].String()[:10], 1},
+		{"(report OR lunch) -in:sent", 2},
+		{"subject:(quarterly OR lunch)", 3},
+		{"&", 3},
+		{"larger:1 smaller:10M", 3},
+	} {
+		if got := count(t, x, c.q); got != c.want {
+			t.Errorf("Search(%q).Total = %d, want %d", c.q, got, c.want)
+		}
+	}
+
+	r := find(t, x, Request{Query: "cat"})
+	if len(r.Hits) != 2 || r.Hits[0].Subject != "Re: Quarterly report" {
+		t.Fatalf("Search(cat) hits = %+v, want newest first", r.Hits)
+	}
+	h := r.Hits[1]
+	if h.ID != ids[0].String() || h.From != "Alice Smith <alice.smith@example.com>" || len(h.Mailboxes) != 1 || h.Mailboxes[0] != "home/INBOX" {
+		t.Errorf("hit = %+v", h)
+	}
+	if !strings.Contains(h.Snippet, "big cat") || len(h.Highlights) != 1 || h.Snippet[h.Highlights[0][0]:h.Highlights[0][1]] != "cat" {
+		t.Errorf("snippet = %q %v", h.Snippet, h.Highlights)
+	}
+	r = find(t, x, Request{Query: "cat", Sort: "date"})
+	if r.Hits[0].ID != ids[0].String() {
+		t.Errorf("Sort date: first = %s, want the oldest", r.Hits[0].Subject)
+	}
+	r = find(t, x, Request{Query: "", Facets: true})
+	b, _ := json.Marshal(r.Facets)
+	if want := `{"years":[{"value":"2012","count":1},{"value":"2006","count":2}],"mailboxes":[{"value":"home/INBOX","count":1},{"value":"home/Sent","count":1},{"value":"work/INBOX","count":1}],"senders":[{"value":"alice.smith@example.com","count":1},{"value":"bob@example.org","count":1},{"value":"carol@example.net","count":1}]}`; string(b) != want {
+		t.Errorf("facets = %s\nwant %s", b, want)
+	}
+	if _, err := x.Search(context.Background(), Request{Query: `"open`}); err == nil || err.Error() != "query: unclosed quote at column 1" {
+		t.Errorf("Search(unclosed) err = %v", err)
+	}
+}
