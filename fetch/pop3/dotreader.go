@@ -30,6 +30,8 @@ const (
 	dotEOF                       // read the terminator
 )
 
+var dotLine = []byte("\n.")
+
 func newDotReader(r *bufio.Reader) *dotReader { return &dotReader{r: r} }
 
 func (d *dotReader) Read(p []byte) (n int, err error) {
@@ -42,33 +44,26 @@ func (d *dotReader) Read(p []byte) (n int, err error) {
 			return n, nil
 		}
 		switch d.state {
-		case dotData:
+		case dotLineStart, dotData:
 			if _, err := d.r.Peek(1); err != nil {
 				return n, noEOF(err)
 			}
 			buf, _ := d.r.Peek(min(d.r.Buffered(), len(p)-n))
-			if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			if d.state == dotLineStart && buf[0] == '.' {
+				d.r.Discard(1)
+				d.state = dotDot
+				continue
+			}
+			// Copy up to the next line that starts with a dot, at once.
+			d.state = dotData
+			if i := bytes.Index(buf, dotLine); i >= 0 {
 				buf = buf[:i+1]
+				d.state = dotLineStart
+			} else if buf[len(buf)-1] == '\n' {
 				d.state = dotLineStart
 			}
 			n += copy(p[n:], buf)
 			d.r.Discard(len(buf))
-		case dotLineStart:
-			b, err := d.r.ReadByte()
-			if err != nil {
-				return n, noEOF(err)
-			}
-			switch b {
-			case '.':
-				d.state = dotDot
-			case '\n':
-				p[n] = b
-				n++
-			default:
-				p[n] = b
-				n++
-				d.state = dotData
-			}
 		case dotDot:
 			b, err := d.r.ReadByte()
 			if err != nil {
