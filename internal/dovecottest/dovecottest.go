@@ -30,11 +30,9 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -92,8 +90,7 @@ type Server struct {
 	certs   certFiles
 	addrs   [numProtocols]string
 
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when cmd has been waited for
+	proc *process
 
 	mu      sync.Mutex         // guards the fields below and serializes admin use
 	admin   *imapclient.Client // for Deliver, Flags and Bodies; dialled on first use
@@ -118,12 +115,22 @@ func Start(tb testing.TB, opts Options) *Server {
 	for attempt := 1; ; attempt++ {
 		err = s.start(tb, bin)
 		if err == nil {
-			return s
+			break
 		}
-		if attempt == 5 || !strings.Contains(s.logs(), "Address already in use") {
-			tb.Fatalf("dovecottest: start dovecot: %v\n%s", err, s.logs())
+		if attempt == 5 || !strings.Contains(s.Log(), "Address already in use") {
+			tb.Fatalf("dovecottest: start dovecot: %v\n%s", err, s.Log())
 		}
 	}
+	// Runs before the kill, registered earlier.
+	tb.Cleanup(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.admin != nil {
+			s.admin.Close()
+			s.admin = nil
+		}
+	})
+	return s
 }
 
 // newServer writes everything but the configuration.
@@ -236,35 +243,23 @@ func (s *Server) start(tb testing.TB, bin string) error {
 		return err
 	}
 
-	stderr, err := os.OpenFile(filepath.Join(s.dir, "dovecot.stderr"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	proc, err := startProcess(bin, conf, filepath.Join(s.dir, "dovecot.stderr"))
 	if err != nil {
 		return err
 	}
-	defer stderr.Close()
-	cmd := exec.Command(bin, "-F", "-c", conf)
-	cmd.Dir = s.dir
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	cmd.SysProcAttr = procAttr()
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	s.cmd, s.exited = cmd, make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(s.exited)
-	}()
 	tb.Cleanup(func() {
-		if err := s.stop(); err != nil {
+		if err := proc.kill(); err != nil {
 			tb.Errorf("dovecottest: %v", err)
 		}
 	})
+	s.proc = proc
 
 	deadline := time.Now().Add(startTimeout)
 	for p, addr := range s.addrs {
 		for !ready(Protocol(p), addr) {
 			select {
-			case <-s.exited:
-				return fmt.Errorf("dovecot exited: %v", cmd.ProcessState)
+			case <-proc.exited:
+				return fmt.Errorf("dovecot exited: %v", proc.cmd.ProcessState)
 			case <-time.After(10 * time.Millisecond):
 			}
 			if time.Now().After(deadline) {
@@ -311,33 +306,9 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// stop closes the admin connection and kills Dovecot's process group:
-// a test server has nothing to save, and a graceful stop takes Dovecot up
-// to a second. It returns once no process of the group is left.
-func (s *Server) stop() error {
-	s.mu.Lock()
-	if s.admin != nil {
-		s.admin.Close()
-		s.admin = nil
-	}
-	s.mu.Unlock()
-
-	pgid := s.cmd.Process.Pid
-	for i := 0; ; i++ {
-		signalGroup(pgid, syscall.SIGKILL)
-		<-s.exited
-		if groupGone(pgid) {
-			return nil
-		}
-		if i == 500 {
-			return fmt.Errorf("dovecot processes of group %d still running after SIGKILL", pgid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// logs returns Dovecot's log and standard error, for failure messages.
-func (s *Server) logs() string {
+// Log returns what Dovecot logged so far: its standard error (where it
+// reports configuration errors) and its log file.
+func (s *Server) Log() string {
 	var b bytes.Buffer
 	for _, name := range []string{"dovecot.stderr", "dovecot.log"} {
 		data, err := os.ReadFile(filepath.Join(s.dir, name))
@@ -350,9 +321,6 @@ func (s *Server) logs() string {
 	}
 	return b.String()
 }
-
-// Log returns what Dovecot logged so far (its log file and standard error).
-func (s *Server) Log() string { return s.logs() }
 
 // Addr returns the host:port of a listener.
 func (s *Server) Addr(p Protocol) string { return s.addrs[p] }

@@ -218,7 +218,7 @@ func TestParallel(t *testing.T) {
 				t.Parallel()
 				s := Start(t, Options{User: fmt.Sprintf("user%d@example.org", i)})
 				mu.Lock()
-				pgids = append(pgids, s.cmd.Process.Pid)
+				pgids = append(pgids, s.proc.cmd.Process.Pid)
 				mu.Unlock()
 				s.Deliver(t, "INBOX", message(fmt.Sprint("server", i), "x"))
 				c := s.Dial(t)

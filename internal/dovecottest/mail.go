@@ -26,7 +26,7 @@ func (s *Server) Dial(tb testing.TB) *imapclient.Client {
 	tb.Helper()
 	c, err := s.dial()
 	if err != nil {
-		tb.Fatalf("dovecottest: %v\n%s", err, s.logs())
+		tb.Fatalf("dovecottest: %v\n%s", err, s.Log())
 	}
 	tb.Cleanup(func() { c.Close() })
 	return c
@@ -54,12 +54,12 @@ func (s *Server) withAdmin(tb testing.TB, f func(c *imapclient.Client) error) {
 	if s.admin == nil {
 		c, err := s.dial()
 		if err != nil {
-			tb.Fatalf("dovecottest: %v\n%s", err, s.logs())
+			tb.Fatalf("dovecottest: %v\n%s", err, s.Log())
 		}
 		s.admin = c
 	}
 	if err := f(s.admin); err != nil {
-		tb.Fatalf("dovecottest: %v\n%s", err, s.logs())
+		tb.Fatalf("dovecottest: %v\n%s", err, s.Log())
 	}
 }
 
