@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // LockedError says that another process holds the archive's write lock.
@@ -40,17 +41,26 @@ func lockFile(dir string) (*os.File, error) {
 		return nil, fmt.Errorf("open lock: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		buf := make([]byte, 32)
-		n, _ := f.ReadAt(buf, 0)
-		f.Close()
+		defer f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			pid, _ := strconv.Atoi(strings.TrimSpace(string(buf[:n])))
+			// The holder may have just taken the lock and not yet
+			// written its pid: look again briefly.
+			pid := 0
+			for i := 0; i < 20 && pid == 0; i++ {
+				if i > 0 {
+					time.Sleep(5 * time.Millisecond)
+				}
+				buf := make([]byte, 32)
+				n, _ := f.ReadAt(buf, 0)
+				pid, _ = strconv.Atoi(strings.TrimSpace(string(buf[:n])))
+			}
 			return nil, &LockedError{Dir: dir, PID: pid}
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	if err := f.Truncate(0); err == nil {
-		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	pid := []byte(strconv.Itoa(os.Getpid()) + "\n")
+	if _, err := f.WriteAt(pid, 0); err == nil {
+		_ = f.Truncate(int64(len(pid)))
 	}
 	return f, nil
 }

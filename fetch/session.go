@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -191,7 +192,7 @@ func Run(ctx context.Context, arc *archive.Archive, sources []Source, opts Optio
 func syncOne(ctx context.Context, src Source, s *Session) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error in %s: %v", src.Name(), r)
+			err = fmt.Errorf("internal error in %s: %v\n%s", src.Name(), r, debug.Stack())
 		}
 	}()
 	err = src.Sync(ctx, s)

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mailkeep/mailkeep/internal/mailgen"
+	"github.com/mailkeep/mailkeep/internal/testenv"
+)
+
+// crlf is the import rule: every LF not preceded by CR becomes CRLF.
+func crlf(b []byte) []byte {
+	var out bytes.Buffer
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			out.WriteByte('\r')
+		}
+		out.WriteByte(c)
+	}
+	return out.Bytes()
+}
+
+func hexSum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+// writeMaildir writes messages into a Maildir's cur/ with the given flags.
+func writeMaildir(tb testing.TB, root string, msgs [][]byte) {
+	tb.Helper()
+	for _, d := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for i, m := range msgs {
+		name := fmt.Sprintf("%d.M%dP1.test:2,S", 1700000000+i, i)
+		if err := os.WriteFile(filepath.Join(root, "cur", name), m, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func statsJSON(tb testing.TB, r result) map[string]int64 {
+	tb.Helper()
+	var m map[string]int64
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {
+		tb.Fatalf("stats --json printed %q: %v", r.stdout, err)
+	}
+	return m
+}
+
+// TestImportCorpusByteExact imports every single-message file of the corpus
+// as a Maildir and reads each back with show --raw: the bytes are the file's
+// bytes with the import rule applied, and the id is their SHA-256.
+func TestImportCorpusByteExact(t *testing.T) {
+	files := testenv.CorpusMessages(t, false)
+	var msgs [][]byte
+	want := map[string][]byte{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, raw)
+		exp := crlf(raw)
+		want[hexSum(exp)] = exp
+	}
+	md, arc := filepath.Join(t.TempDir(), "Maildir"), t.TempDir()
+	writeMaildir(t, md, msgs)
+	vars := map[string]string{"HOME": t.TempDir()}
+	runIn(t, vars, "--archive", arc, "import", "maildir", md).must(t)
+	st := statsJSON(t, runIn(t, vars, "--archive", arc, "stats", "--json").must(t))
+	if st["messages"] != int64(len(want)) || st["locations"] != int64(len(msgs)) {
+		t.Fatalf("stats = %v, want %d messages (distinct after CRLF) and %d locations", st, len(want), len(msgs))
+	}
+	for id, exp := range want {
+		r := runIn(t, vars, "--archive", arc, "show", "--raw", id).must(t)
+		if r.stdout != string(exp) {
+			t.Fatalf("show --raw %s: %d bytes, want %d identical bytes", id, len(r.stdout), len(exp))
+		}
+		if got := hexSum([]byte(r.stdout)); got != id {
+			t.Fatalf("sha256(show --raw %s) = %s", id, got)
+		}
+	}
+	// Importing again adds nothing, and says so.
+	r := runIn(t, vars, "--archive", arc, "import", "maildir", md).must(t)
+	if !strings.Contains(r.stdout, "0 new") || !strings.Contains(r.stdout, "nothing new") {
+		t.Fatalf("re-import printed %q, want 0 new and nothing new", r.stdout)
+	}
+	runIn(t, vars, "--archive", arc, "verify").must(t)
+}
+
+// TestVerifyNamesDamagedObject corrupts one object on disk.
+func TestVerifyNamesDamagedObject(t *testing.T) {
+	msgs := mailgen.Generate(mailgen.Options{Seed: 3, BigEvery: -1}, 20)
+	var raws [][]byte
+	for _, m := range msgs {
+		raws = append(raws, m.Raw)
+	}
+	md, arc := filepath.Join(t.TempDir(), "Maildir"), t.TempDir()
+	writeMaildir(t, md, raws)
+	vars := map[string]string{"HOME": t.TempDir()}
+	runIn(t, vars, "--archive", arc, "import", "maildir", md).must(t)
+	id := hexSum(raws[7])
+	path := filepath.Join(arc, "objects", id[:2], id[2:4], id)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x55
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runIn(t, vars, "--archive", arc, "verify")
+	if r.code != 1 || !strings.Contains(r.stdout, "DAMAGED "+id) {
+		t.Fatalf("verify: exit %d, stdout %q; want exit 1 naming %s", r.code, r.stdout, id)
+	}
+	if r := runIn(t, vars, "--archive", arc, "show", "--raw", id); r.code == 0 {
+		t.Fatal("show --raw of a damaged object succeeded")
+	}
+}
+
+// TestLockTwoImporters starts two importers at once: one wins, the other is
+// told who holds the archive.
+func TestLockTwoImporters(t *testing.T) {
+	msgs := mailgen.Generate(mailgen.Options{Seed: 4, BigEvery: -1}, 3000)
+	var raws [][]byte
+	for _, m := range msgs {
+		raws = append(raws, m.Raw)
+	}
+	md, arc := filepath.Join(t.TempDir(), "Maildir"), t.TempDir()
+	writeMaildir(t, md, raws)
+	runBin(t, "--archive", arc, "init").must(t)
+	var wg sync.WaitGroup
+	res := make([]result, 2)
+	for i := range res {
+		wg.Add(1)
+		go func() { defer wg.Done(); res[i] = runBin(t, "--archive", arc, "import", "maildir", md) }()
+	}
+	wg.Wait()
+	ok, locked := 0, 0
+	for _, r := range res {
+		switch {
+		case r.code == 0:
+			ok++
+		case r.code == 1 && strings.Contains(r.stderr, "is in use by mailkeep (pid "):
+			locked++
+		default:
+			t.Fatalf("importer: exit %d, stderr %q", r.code, r.stderr)
+		}
+	}
+	if ok < 1 || ok+locked != 2 {
+		t.Fatalf("%d succeeded, %d locked out; want at least one success", ok, locked)
+	}
+	if ok == 2 {
+		t.Log("the two importers did not overlap (the first finished first); both succeeded")
+	}
+	st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
+	if st["messages"] != 3000 {
+		t.Fatalf("messages = %d, want 3000", st["messages"])
+	}
+}
+
+// TestImportKill9 kills the importer with SIGKILL at random moments, then
+// re-runs it: every message is archived exactly once and verify passes.
+func TestImportKill9(t *testing.T) {
+	const n = 3000
+	msgs := mailgen.Generate(mailgen.Options{Seed: 5, BigEvery: 1000}, n)
+	var raws [][]byte
+	for _, m := range msgs {
+		raws = append(raws, m.Raw)
+	}
+	md, arc := filepath.Join(t.TempDir(), "Maildir"), t.TempDir()
+	writeMaildir(t, md, raws)
+	runBin(t, "--archive", arc, "init").must(t)
+	rng := rand.New(rand.NewPCG(42, 0))
+	killedMidway := 0
+	for trial := 0; trial < 20; trial++ {
+		cmd := exec.Command(binPath, "--archive", arc, "import", "maildir", md)
+		cmd.Env = append(os.Environ(), "MAILKEEP_CONFIG=/nonexistent")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(20+rng.IntN(600)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		if err := cmd.Wait(); err != nil {
+			killedMidway++
+		}
+		// Before the re-run, the archive must already be consistent.
+		st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
+		if st["messages"] > n {
+			t.Fatalf("trial %d: %d messages, more than the %d imported", trial, st["messages"], n)
+		}
+		if trial%5 == 4 {
+			runBin(t, "--archive", arc, "import", "maildir", md).must(t)
+			st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
+			if st["messages"] != n || st["locations"] != n {
+				t.Fatalf("trial %d: after a full re-run %v, want %d messages and locations", trial, st, n)
+			}
+			runBin(t, "--archive", arc, "verify").must(t)
+			// Start over so the next trials kill imports of an emptier archive.
+			os.RemoveAll(arc)
+			runBin(t, "--archive", arc, "init").must(t)
+		}
+	}
+	if killedMidway < 10 {
+		t.Fatalf("only %d of 20 imports were killed before finishing: the test did not test", killedMidway)
+	}
+	runBin(t, "--archive", arc, "import", "maildir", md).must(t)
+	r := runBin(t, "--archive", arc, "verify").must(t)
+	st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
+	if st["messages"] != n {
+		t.Fatalf("final: %d messages, want %d", st["messages"], n)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(arc, "tmp")); len(ents) != 0 {
+		t.Fatalf("%d temp files left after a clean run", len(ents))
+	}
+	t.Logf("%d of 20 runs killed midway; verify: %s", killedMidway, strings.TrimSpace(r.stdout))
+}
