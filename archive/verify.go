@@ -197,4 +197,3 @@ func (a *Archive) Each(ctx context.Context, fn func(Info) error) error {
 	}
 	return rows.Err()
 }
-
