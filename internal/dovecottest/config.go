@@ -58,6 +58,8 @@ disable_plaintext_auth = no
 # A failed login is still answered only within 0.5s (a timer in the auth process).
 auth_failure_delay = 0s
 auth_mechanisms = plain login
+# Any user name, "ü@example.org" too (the default allows ASCII letters, digits and .-_@).
+auth_username_chars =
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {{.Passwd}}

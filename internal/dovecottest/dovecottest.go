@@ -9,6 +9,18 @@
 // mailkeeptest, created on first use (Dovecot never accesses mail as root);
 // otherwise everything runs as the current user.
 //
+// Typical use:
+//
+//	s := dovecottest.Start(t, dovecottest.Options{})
+//	uid := s.Deliver(t, "Αρχείο", raw, `\Seen`)
+//	// ... run the code under test against s.Addr(dovecottest.IMAPS) with
+//	// s.TLSConfig() (or s.CAFile()), s.User() and s.Password() ...
+//	if got := s.Bodies(t, "Αρχείο")[uid]; !bytes.Equal(got, raw) { ... }
+//	if flags := s.Flags(t, "Αρχείο")[uid]; ... // nothing changed
+//
+// NewProxy puts a loopback proxy in front of any address, to cut
+// connections at a chosen byte.
+//
 // Layout of the temporary directory:
 //
 //	dovecot.conf, dovecot.log, dovecot.stderr, passwd

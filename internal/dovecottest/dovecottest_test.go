@@ -136,7 +136,10 @@ func TestServer(t *testing.T) {
 						t.Errorf("RETR %d = %q, want IMAP BODY[] %q", i+1, trim(got), trim(imapBodies[uid]))
 					}
 				}
-				p.cmd("UIDL 1")
+				// pop3_uidl_format = %08Xu%08Xv: UID 1, then UIDVALIDITY.
+				if uidl := p.cmd("UIDL 1"); !strings.HasPrefix(uidl, "+OK 1 00000001") || len(uidl) != len("+OK 1 ")+16+2 {
+					t.Errorf("UIDL 1 = %q, want +OK 1 00000001 and 8 hex digits", uidl)
+				}
 				p.cmd("QUIT")
 			})
 		}
@@ -239,6 +242,21 @@ func TestParallel(t *testing.T) {
 		if !groupGone(pgid) {
 			t.Errorf("processes of Dovecot group %d still running after the test", pgid)
 		}
+	}
+}
+
+func TestOptionsConfig(t *testing.T) {
+	s := Start(t, Options{User: "ü@example.org", Password: "p ä s s", Config: "pop3_uidl_format = uid%u"})
+	s.Deliver(t, "INBOX", message("x", "y"))
+	conn, err := net.Dial("tcp", s.Addr(POP3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPOP3(t, conn)
+	p.cmd("USER " + s.User())
+	p.cmd("PASS " + s.Password())
+	if got, want := p.cmd("UIDL 1"), "+OK 1 uid1\r\n"; got != want {
+		t.Errorf("UIDL 1 = %q, want %q (Options.Config overrides the generated setting)", got, want)
 	}
 }
 
