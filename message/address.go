@@ -141,7 +141,7 @@ func cleanAddr(s string) string {
 // cleanName decodes leftover encoded-words (inside quotes, glued to text)
 // and removes the quotes and comment parentheses around a display name.
 func cleanName(s, hint string) string {
-	s = strings.TrimSpace(s)
+	s = strings.Trim(s, " \t<>")
 	if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
 		s = s[1 : len(s)-1]
 	}

@@ -77,7 +77,7 @@ func charsetOf(label string) (int, encoding.Encoding) {
 	switch l {
 	case "":
 		return csNone, nil
-	case "us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us", "default", "x-unknown", "unknown", "unknown-8bit", "x-user-defined", "iso-8859-1-i":
+	case "us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us", "default", "default_charset", "default-charset", "x-unknown", "unknown", "unknown-8bit", "x-user-defined", "iso-8859-1-i":
 		return csASCII, nil
 	case "utf-8":
 		return csUTF8, nil
@@ -90,12 +90,15 @@ func charsetOf(label string) (int, encoding.Encoding) {
 	case "utf-7", "unicode-1-1-utf-7", "utf7", "x-utf-7", "csunicode11utf7":
 		return csUTF7, nil
 	}
-	if e, err := htmlindex.Get(l); err == nil && e != nil && e != encoding.Replacement {
-		return csTable, e
-	}
-	for _, x := range []*ianaindex.Index{ianaindex.MIME, ianaindex.IANA} {
-		if e, err := x.Encoding(l); err == nil && e != nil {
+	orig := strings.ToLower(strings.Trim(label, " \t\r\n\"'"))
+	for _, name := range []string{l, orig} {
+		if e, err := htmlindex.Get(name); err == nil && e != nil && e != encoding.Replacement {
 			return csTable, e
+		}
+		for _, x := range []*ianaindex.Index{ianaindex.MIME, ianaindex.IANA} {
+			if e, err := x.Encoding(name); err == nil && e != nil {
+				return csTable, e
+			}
 		}
 	}
 	return csUnknown, nil
@@ -133,6 +136,30 @@ func normalizeLabel(label string) string {
 		return a
 	}
 	return l
+}
+
+// families lists the charsets that text labelled with a key often really
+// is in.
+var families = map[string][]string{
+	"iso-2022-jp": {"euc-jp", "shift_jis"},
+	"euc-jp":      {"shift_jis"},
+	"shift_jis":   {"euc-jp"},
+	"gb2312":      {"gb18030"},
+	"gbk":         {"gb18030"},
+}
+
+// decodeCount decodes b and counts the replacement characters made.
+func decodeCount(e encoding.Encoding, b []byte) (string, int) {
+	out, err := e.NewDecoder().Bytes(b)
+	if err != nil {
+		return string(b), len(b) + 1
+	}
+	return string(out), bytes.Count(out, []byte("\uFFFD")) - bytes.Count(b, []byte("\uFFFD"))
+}
+
+func isUTF16(e encoding.Encoding) bool {
+	name, _ := htmlindex.Name(e)
+	return strings.HasPrefix(name, "utf-16")
 }
 
 // knownCharset reports whether a label names a charset this package can
@@ -180,14 +207,31 @@ func toUTF8(b []byte, label, hint string) (string, string) {
 	case csUTF16:
 		return decodeUTF16(b), ""
 	case csTable:
-		if !sevenBit(class, enc) && utf8.Valid(b) {
+		if !isUTF16(enc) && utf8.Valid(b) {
 			return string(b), ""
 		}
-		s, err := enc.NewDecoder().Bytes(b)
-		if err != nil {
-			return guess(b, hint), "charset " + label + ": " + err.Error()
+		s, bad := decodeCount(enc, b)
+		if bad == 0 {
+			return s, ""
 		}
-		return string(s), ""
+		// Mislabelled within a family (EUC-JP sent as ISO-2022-JP, GB18030
+		// as GB2312), or the charset declared elsewhere: take the decoding
+		// with the fewest replacement characters.
+		best, bestName := s, ""
+		for _, alt := range append(families[normalizeLabel(label)], hint) {
+			if alt == "" {
+				continue
+			}
+			if c, e := charsetOf(alt); c == csTable && e != enc {
+				if t, n := decodeCount(e, b); n*4 < bad {
+					best, bestName, bad = t, alt, n
+				}
+			}
+		}
+		if bestName != "" {
+			return best, "charset " + quoteLabel(label) + " mislabelled, read as " + bestName
+		}
+		return s, ""
 	case csUTF8:
 		if utf8.Valid(b) {
 			return string(b), ""

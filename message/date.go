@@ -47,7 +47,7 @@ func parseDate(v string) (time.Time, bool) {
 
 func plausible(t time.Time) bool {
 	y := t.UTC().Year()
-	return y >= 1970 && y <= 2200
+	return y >= 1900 && y <= 2200
 }
 
 func scanDate(v string) (time.Time, bool) {
@@ -109,9 +109,12 @@ func scanDate(v string) (time.Time, bool) {
 		if isDigits(tok) {
 			n := atoi(tok)
 			switch {
-			case len(tok) == 4 && year >= 0 && hh >= 0 && !zoneSet:
-				// "22:23:35 0000": a zone without its sign.
-				zone, zoneSet = n/100*60+n%100, true
+			case year >= 0 && hh >= 0:
+				// "22:23:35 0000": a zone without its sign; other numbers
+				// after the time are junk.
+				if len(tok) == 4 && !zoneSet && n%100 < 60 && n/100 <= 14 {
+					zone, zoneSet = n/100*60+n%100, true
+				}
 			case len(tok) >= 3 && year < 0 && len(tok) <= 4:
 				year = n
 				if len(tok) == 3 {
@@ -155,6 +158,10 @@ func scanDate(v string) (time.Time, bool) {
 	}
 	if year < 0 || month == 0 || day < 0 {
 		return time.Time{}, false
+	}
+	if year < 1000 {
+		// "0102": a year printed as years since 1900.
+		year += 1900
 	}
 	if hh < 0 {
 		hh = 0

@@ -171,7 +171,9 @@ func parseStructured(v string) (value string, p params, dup []string) {
 			j := 1
 			for ; j < len(rest); j++ {
 				c := rest[j]
-				if c == '\\' && j+1 < len(rest) {
+				if c == '\\' && j+1 < len(rest) && (rest[j+1] == '"' || rest[j+1] == '\\') {
+					// Only \" and \\ are taken as escapes: mailers put
+					// Windows paths in quotes unescaped.
 					j++
 					b.WriteByte(rest[j])
 					continue
@@ -409,7 +411,7 @@ func transferEncoding(v string) string {
 	switch v {
 	case "base64", "quoted-printable":
 		return v
-	case "", "7bit", "8bit", "binary", "7-bit", "8-bit", "plain", "none", "text", "7", "8":
+	case "", "7bit", "8bit", "binary", "7-bit", "8-bit", "7bits", "8bits", "7_bit", "8_bit", "plain", "none", "text", "7", "8":
 		return ""
 	case "qp", "quotedprintable", "quoted_printable":
 		return "quoted-printable"

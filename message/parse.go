@@ -29,6 +29,8 @@ type hit struct {
 
 var eof = hit{level: -1}
 
+var crlf = []byte("\r\n")
+
 // entityCtx says where an entity sits in the MIME tree.
 type entityCtx struct {
 	path        string // IMAP section of this entity as a leaf
@@ -254,10 +256,10 @@ func (p *parser) entity(c entityCtx) hit {
 	}
 	if cs := prm["charset"]; p.hint == "" && cs != "" {
 		switch l := normalizeLabel(cs); l {
-		case "utf-8", "us-ascii", "ascii", "utf-16", "utf-7":
+		case "utf-8", "us-ascii", "ascii", "utf-16":
 		default:
-			if knownCharset(l) {
-				p.hint = l
+			if knownCharset(cs) {
+				p.hint = cs
 			}
 		}
 	}
@@ -328,7 +330,7 @@ func (p *parser) multipart(c entityCtx, ct, boundary string) hit {
 		if p.target == "" {
 			pre.Write(l.b)
 			if l.eol > 0 {
-				pre.Write([]byte{'\n'})
+				pre.Write(crlf[1:])
 			}
 		}
 	}
@@ -491,7 +493,7 @@ func (p *parser) leaf(c entityCtx, h header, ct string, prm params, cte string, 
 		l, bh, ok := p.nextLine()
 		if !ok {
 			if eol > 0 {
-				dec.Write([]byte("\r\n"[2-eol:]))
+				dec.Write(crlf[2-eol:])
 			}
 			end = p.endAtEOF()
 			break
@@ -501,7 +503,7 @@ func (p *parser) leaf(c entityCtx, h header, ct string, prm params, cte string, 
 			break
 		}
 		if eol > 0 {
-			dec.Write([]byte("\r\n"[2-eol:]))
+			dec.Write(crlf[2-eol:])
 		}
 		dec.Write(l.b)
 		eol = l.eol

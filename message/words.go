@@ -135,6 +135,10 @@ func decodeHeader(s, hint string) string {
 // rawToUTF8 decodes header text that is not an encoded-word.
 func rawToUTF8(s, hint string) string {
 	if isASCII([]byte(s)) {
+		if strings.Contains(s, "+") && normalizeLabel(hint) == "utf-7" {
+			// Outlook 2000 wrote raw UTF-7 headers in UTF-7 messages.
+			return decodeUTF7([]byte(s))
+		}
 		return s
 	}
 	t, _ := toUTF8([]byte(s), "", hint)
