@@ -26,6 +26,7 @@ func message(subject string, body ...string) []byte {
 }
 
 func TestServer(t *testing.T) {
+	t.Parallel()
 	s := Start(t, Options{})
 
 	// What POP3 must unstuff and long lines.
@@ -211,6 +212,7 @@ func TestServer(t *testing.T) {
 // TestParallel runs two servers at once and checks that they are apart,
 // and that stopping them leaves no Dovecot process behind.
 func TestParallel(t *testing.T) {
+	t.Parallel()
 	var (
 		mu    sync.Mutex
 		pgids []int
@@ -246,6 +248,7 @@ func TestParallel(t *testing.T) {
 }
 
 func TestOptionsConfig(t *testing.T) {
+	t.Parallel()
 	s := Start(t, Options{User: "ü@example.org", Password: "p ä s s", Config: "pop3_uidl_format = uid%u"})
 	s.Deliver(t, "INBOX", message("x", "y"))
 	conn, err := net.Dial("tcp", s.Addr(POP3))
@@ -261,6 +264,7 @@ func TestOptionsConfig(t *testing.T) {
 }
 
 func TestProxy(t *testing.T) {
+	t.Parallel()
 	s := Start(t, Options{})
 	p := NewProxy(t, s.Addr(IMAP))
 	c, err := imapclient.DialInsecure(p.Addr(), nil)
@@ -281,6 +285,7 @@ func TestProxy(t *testing.T) {
 }
 
 func TestEncodeUTF7(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"INBOX", "INBOX"},
 		{"a & b", "a &- b"},
@@ -370,6 +375,7 @@ func (f *fatalTB) Fatalf(format string, args ...any) {
 }
 
 func TestStartFailureShowsLog(t *testing.T) {
+	t.Parallel()
 	tb := &fatalTB{TB: t}
 	func() {
 		defer func() {

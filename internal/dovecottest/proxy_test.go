@@ -31,6 +31,7 @@ func echoServer(t *testing.T, greeting []byte) string {
 }
 
 func TestProxyCutAfter(t *testing.T) {
+	t.Parallel()
 	greeting := bytes.Repeat([]byte("0123456789"), 10_000)
 	p := NewProxy(t, echoServer(t, greeting))
 
@@ -65,6 +66,7 @@ func TestProxyCutAfter(t *testing.T) {
 }
 
 func TestProxyCutAfterOpenConnection(t *testing.T) {
+	t.Parallel()
 	p := NewProxy(t, echoServer(t, []byte("hello\n")))
 	c, err := net.Dial("tcp", p.Addr())
 	if err != nil {
