@@ -93,7 +93,7 @@ func (p Protocol) String() string {
 // goroutines.
 type Server struct {
 	dir     string // t.TempDir(): config, log, certificates, mail
-	runDir  string // base_dir
+	runDir  string // holds base_dir, short for socket paths
 	maildir string
 	user    string
 	pass    string
@@ -104,9 +104,8 @@ type Server struct {
 
 	proc *process
 
-	mu      sync.Mutex         // guards the fields below and serializes admin use
-	admin   *imapclient.Client // for Deliver, Flags and Bodies; dialled on first use
-	created map[string]bool    // mailboxes known to exist
+	mu    sync.Mutex         // guards admin and serializes its use
+	admin *imapclient.Client // for Deliver, Flags and Bodies; dialled on first use
 }
 
 // startTimeout bounds how long Dovecot may take to open its ports.
@@ -147,7 +146,7 @@ func Start(tb testing.TB, opts Options) *Server {
 
 // newServer writes everything but the configuration.
 func newServer(tb testing.TB, opts Options) (*Server, error) {
-	s := &Server{dir: tb.TempDir(), user: opts.User, pass: opts.Password, extra: opts.Config, created: map[string]bool{}}
+	s := &Server{dir: tb.TempDir(), user: opts.User, pass: opts.Password, extra: opts.Config}
 	if s.user == "" {
 		s.user = "mailkeep"
 	}
