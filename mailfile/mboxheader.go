@@ -21,14 +21,14 @@ type mboxHeader struct {
 // (X-Gmail-Labels) and the Date, from the start of a message. It is lenient:
 // it stops at the first blank line or the end of b and skips what it does
 // not understand.
-func parseMboxHeader(b []byte) mboxHeader {
+func parseMboxHeader(b []byte, needDate bool) mboxHeader {
 	var (
 		h     mboxHeader
 		flags flagSet
 		kw    flagSet
 	)
 	eachField(b, func(name string, value string) {
-		switch strings.ToLower(name) {
+		switch name {
 		case "status":
 			if strings.ContainsRune(value, 'R') {
 				flags.add(FlagSeen)
@@ -76,7 +76,7 @@ func parseMboxHeader(b []byte) mboxHeader {
 				}
 			}
 		case "date":
-			if h.date.IsZero() {
+			if needDate && h.date.IsZero() {
 				if t, err := mail.ParseDate(strings.TrimSpace(value)); err == nil {
 					h.date = t
 				}
@@ -94,8 +94,11 @@ func parseMboxHeader(b []byte) mboxHeader {
 	return h
 }
 
-// eachField calls fn for each header field (name and unfolded value) at the
-// start of b, up to the first blank line.
+// mboxFields are the header fields parseMboxHeader looks at.
+var mboxFields = []string{"status", "x-status", "x-mozilla-status", "x-mozilla-keys", "x-keywords", "x-gmail-labels", "date"}
+
+// eachField calls fn for each header field of interest (lowercase name and
+// unfolded value) at the start of b, up to the first blank line.
 func eachField(b []byte, fn func(name, value string)) {
 	var name string
 	var value []byte
@@ -104,6 +107,14 @@ func eachField(b []byte, fn func(name, value string)) {
 			fn(name, string(value))
 		}
 		name, value = "", value[:0]
+	}
+	known := func(n []byte) string {
+		for _, f := range mboxFields {
+			if len(n) == len(f) && bytes.EqualFold(n, []byte(f)) {
+				return f
+			}
+		}
+		return ""
 	}
 	for len(b) > 0 {
 		line := b
@@ -124,8 +135,9 @@ func eachField(b []byte, fn func(name, value string)) {
 		}
 		flush()
 		if i := bytes.IndexByte(line, ':'); i > 0 {
-			name = string(bytes.TrimRight(line[:i], " \t"))
-			value = append(value[:0], line[i+1:]...)
+			if name = known(bytes.TrimRight(line[:i], " \t")); name != "" {
+				value = append(value[:0], line[i+1:]...)
+			}
 		}
 	}
 	flush()

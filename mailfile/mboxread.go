@@ -156,7 +156,7 @@ func (r *MboxReader) Next() (*Message, error) {
 			return nil, err
 		}
 	}
-	h := parseMboxHeader(r.hdr)
+	h := parseMboxHeader(r.hdr, date.IsZero())
 	if date.IsZero() {
 		date = h.date
 	}
