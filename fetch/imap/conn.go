@@ -30,17 +30,30 @@ type timeoutConn struct {
 	net.Conn
 	timeout time.Duration
 
-	mu     sync.Mutex
-	paused bool
+	mu      sync.Mutex
+	paused  bool
+	readErr error // sticky: go-imap's decoder reads again after an error
 }
 
 func (c *timeoutConn) Read(p []byte) (int, error) {
 	c.mu.Lock()
+	if err := c.readErr; err != nil {
+		c.mu.Unlock()
+		return 0, err
+	}
 	if !c.paused {
 		c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
 	}
 	c.mu.Unlock()
-	return c.Conn.Read(p)
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		// A timed-out read would otherwise be retried several times by
+		// the decoder, each waiting the full timeout.
+		c.mu.Lock()
+		c.readErr = err
+		c.mu.Unlock()
+	}
+	return n, err
 }
 
 func (c *timeoutConn) Write(p []byte) (int, error) {

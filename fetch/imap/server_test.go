@@ -41,6 +41,7 @@ type memServer struct {
 	addr string // recorded listener
 	adm  string // admin listener
 
+	opts      memOptions
 	mu        sync.Mutex
 	sent      bytes.Buffer // what clients sent to addr
 	fetchHook fetchHook
@@ -51,8 +52,8 @@ type memServer struct {
 type fetchHook func(inner imapserver.Session, w *imapserver.FetchWriter, set goimap.NumSet, opts *goimap.FetchOptions) error
 
 type memOptions struct {
-	tls      *tls.Config // STARTTLS on addr, and implicit TLS on tlsAddr
-	loginOff bool        // LOGINDISABLED (needs tls)
+	tls      *tls.Config // offer STARTTLS
+	loginOff bool        // no LOGIN without TLS
 }
 
 func newMemServer(t testing.TB) *memServer { return newMemServerOpts(t, memOptions{}) }
@@ -64,22 +65,8 @@ func newMemServerOpts(t testing.TB, o memOptions) *memServer {
 	if err := s.user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
-	newSrv := func(recorded bool) *imapserver.Server {
-		return imapserver.New(&imapserver.Options{
-			NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-				sess := s.mem.NewSession()
-				if !recorded {
-					return sess, nil, nil
-				}
-				return &hookSession{Session: sess, s: s}, nil, nil
-			},
-			Caps:         goimap.CapSet{goimap.CapIMAP4rev1: {}},
-			InsecureAuth: !o.loginOff,
-			TLSConfig:    o.tls,
-			Logger:       nopLogger{},
-		})
-	}
-	srv, adm := newSrv(true), newSrv(false)
+	s.opts = o
+	srv, adm := s.newServer(true), s.newServer(false)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +86,26 @@ func newMemServerOpts(t testing.TB, o memOptions) *memServer {
 	})
 	return s
 }
+
+// newServer returns a server on s's mail; recorded ones have the hook.
+func (s *memServer) newServer(recorded bool) *imapserver.Server {
+	return imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			sess := s.mem.NewSession()
+			if !recorded {
+				return sess, nil, nil
+			}
+			return &hookSession{Session: sess, s: s}, nil, nil
+		},
+		Caps:         goimap.CapSet{goimap.CapIMAP4rev1: {}},
+		InsecureAuth: !s.opts.loginOff,
+		TLSConfig:    s.opts.tls,
+		Logger:       nopLogger{},
+	})
+}
+
+// newPlainServer returns another server on s's mail, without hook.
+func newPlainServer(s *memServer) *imapserver.Server { return s.newServer(false) }
 
 type nopLogger struct{}
 
