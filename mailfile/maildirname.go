@@ -2,6 +2,7 @@ package mailfile
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -95,12 +96,12 @@ func parseDovecotKeywords(data string) map[byte]string {
 	m := map[byte]string{}
 	for _, line := range strings.Split(data, "\n") {
 		idx, name, ok := strings.Cut(strings.TrimSpace(line), " ")
-		if !ok || len(idx) > 2 || !isDigits(idx) {
+		n, err := strconv.Atoi(idx)
+		if !ok || err != nil {
 			continue
 		}
-		n := atoi(idx)
 		name = strings.TrimSpace(name)
-		if n < 26 && validKeyword(name) {
+		if n >= 0 && n < 26 && validKeyword(name) {
 			m[byte('a'+n)] = name
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"mime"
 	"net/mail"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -27,10 +26,10 @@ func parseMboxHeader(b []byte, needDate bool) mboxHeader {
 		flags flagSet
 		kw    flagSet
 	)
-	eachField(b, func(name string, value string) {
+	eachField(b, func(name string, value []byte) {
 		switch name {
 		case "status":
-			if strings.ContainsRune(value, 'R') {
+			if bytes.IndexByte(value, 'R') >= 0 {
 				flags.add(FlagSeen)
 			}
 		case "x-status":
@@ -47,26 +46,23 @@ func parseMboxHeader(b []byte, needDate bool) mboxHeader {
 				}
 			}
 		case "x-mozilla-status":
-			v, err := strconv.ParseUint(strings.TrimSpace(value), 16, 32)
-			if err != nil {
+			v, ok := parseHex(bytes.TrimSpace(value))
+			if !ok {
 				return
 			}
-			for _, f := range []struct {
-				bit  uint64
-				flag string
-			}{{0x1, FlagSeen}, {0x2, FlagAnswered}, {0x4, FlagFlagged}, {0x8, FlagDeleted}, {0x1000, FlagForwarded}} {
+			for _, f := range mozillaFlags {
 				if v&f.bit != 0 {
 					flags.add(f.flag)
 				}
 			}
 		case "x-mozilla-keys", "x-keywords":
-			for _, k := range strings.FieldsFunc(value, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' }) {
-				if validKeyword(k) {
-					kw.add(k)
+			for _, k := range bytes.FieldsFunc(value, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' }) {
+				if validKeyword(string(k)) {
+					kw.add(string(k))
 				}
 			}
 		case "x-gmail-labels":
-			for _, l := range splitLabels(value) {
+			for _, l := range splitLabels(string(value)) {
 				mbox, flag := gmailLabel(l)
 				if flag != "" {
 					flags.add(flag)
@@ -77,7 +73,7 @@ func parseMboxHeader(b []byte, needDate bool) mboxHeader {
 			}
 		case "date":
 			if needDate && h.date.IsZero() {
-				if t, err := mail.ParseDate(strings.TrimSpace(value)); err == nil {
+				if t, err := mail.ParseDate(string(bytes.TrimSpace(value))); err == nil {
 					h.date = t
 				}
 			}
@@ -86,35 +82,67 @@ func parseMboxHeader(b []byte, needDate bool) mboxHeader {
 	for _, k := range kw {
 		flags.add(k)
 	}
-	h.flags = flags
-	h.labels = dedupe(h.labels)
-	if len(h.labels) == 0 {
-		h.labels = nil
+	if len(flags) > 0 {
+		h.flags = flags
+	}
+	if len(h.labels) > 0 {
+		h.labels = dedupe(h.labels)
 	}
 	return h
+}
+
+// Thunderbird's X-Mozilla-Status bits (nsMsgMessageFlags).
+var mozillaFlags = []struct {
+	bit  uint32
+	flag string
+}{{0x1, FlagSeen}, {0x2, FlagAnswered}, {0x4, FlagFlagged}, {0x8, FlagDeleted}, {0x1000, FlagForwarded}}
+
+func parseHex(b []byte) (uint32, bool) {
+	if len(b) == 0 || len(b) > 8 {
+		return 0, false
+	}
+	var v uint32
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | uint32(c-'0')
+		case c|0x20 >= 'a' && c|0x20 <= 'f':
+			v = v<<4 | uint32(c|0x20-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
 }
 
 // mboxFields are the header fields parseMboxHeader looks at.
 var mboxFields = []string{"status", "x-status", "x-mozilla-status", "x-mozilla-keys", "x-keywords", "x-gmail-labels", "date"}
 
-// eachField calls fn for each header field of interest (lowercase name and
-// unfolded value) at the start of b, up to the first blank line.
-func eachField(b []byte, fn func(name, value string)) {
-	var name string
-	var value []byte
+// knownField returns the entry of mboxFields that n names, or "".
+func knownField(n []byte) string {
+	for _, f := range mboxFields {
+		if len(n) == len(f) && bytes.EqualFold(n, []byte(f)) {
+			return f
+		}
+	}
+	return ""
+}
+
+// eachField calls fn for each header field of mboxFields at the start of b,
+// up to the first blank line, with the lowercase name and the unfolded
+// value (valid during the call).
+func eachField(b []byte, fn func(name string, value []byte)) {
+	var (
+		name    string
+		value   []byte // a part of b, or folded into buf
+		buf     []byte
+		chunked bool
+	)
 	flush := func() {
 		if name != "" {
-			fn(name, string(value))
+			fn(name, value)
 		}
-		name, value = "", value[:0]
-	}
-	known := func(n []byte) string {
-		for _, f := range mboxFields {
-			if len(n) == len(f) && bytes.EqualFold(n, []byte(f)) {
-				return f
-			}
-		}
-		return ""
+		name, value, chunked = "", nil, false
 	}
 	for len(b) > 0 {
 		line := b
@@ -129,14 +157,19 @@ func eachField(b []byte, fn func(name, value string)) {
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if name != "" {
-				value = append(value, line...)
+				if !chunked {
+					buf = append(buf[:0], value...)
+					chunked = true
+				}
+				buf = append(buf, line...)
+				value = buf
 			}
 			continue
 		}
 		flush()
 		if i := bytes.IndexByte(line, ':'); i > 0 {
-			if name = known(bytes.TrimRight(line[:i], " \t")); name != "" {
-				value = append(value[:0], line[i+1:]...)
+			if name = knownField(bytes.TrimRight(line[:i], " \t")); name != "" {
+				value = line[i+1:]
 			}
 		}
 	}

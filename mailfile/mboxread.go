@@ -49,6 +49,7 @@ type MboxReader struct {
 	base    int64       // offset of the stream's start in ra
 	off     int64       // stream offset of the next byte br returns
 	peekBuf []byte
+	keyBuf  [24]byte
 
 	started bool
 	next    int // what comes next: nextEOF, nextFrom or nextPreamble
@@ -163,7 +164,7 @@ func (r *MboxReader) Next() (*Message, error) {
 	msg := &Message{
 		Mailbox: r.mailbox,
 		Labels:  h.labels,
-		Key:     "mbox:" + strconv.Itoa(r.n),
+		Key:     string(strconv.AppendInt(append(r.keyBuf[:0], "mbox:"...), int64(r.n), 10)),
 		Flags:   h.flags,
 		Date:    date,
 	}
@@ -240,54 +241,18 @@ func (r *MboxReader) readLine() ([]byte, error) {
 // offset start ends where a From_ line or the end of the input follows,
 // directly or after one line ending.
 func (r *MboxReader) contentLengthOK(start, n int64) bool {
-	p := start + n
-	var data []byte
-	if r.ra != nil {
-		// Read from p-1 so that a p beyond the end can be told from a p at
-		// the end. When n is 0, p is the body start and exists or is EOF.
-		from := p - 1
-		if n == 0 {
-			from = p
-		}
-		if r.peekBuf == nil {
-			r.peekBuf = make([]byte, fromPeekSize+1)
-		}
-		buf := r.peekBuf
-		k, err := r.ra.ReadAt(buf, r.base+from)
-		if err != nil && err != io.EOF {
-			return false
-		}
-		data = buf[:k]
-		if n > 0 {
-			if k == 0 {
-				return false
-			}
-			data = data[1:]
-		}
-	} else {
-		if p-r.off > int64(r.br.Size()-fromPeekSize) {
-			return false
-		}
-		rel := int(p - r.off)
-		b, err := r.br.Peek(rel + fromPeekSize)
-		if err != nil && err != io.EOF {
-			return false
-		}
-		if len(b) < rel {
-			return false
-		}
-		data = b[rel:]
+	data, eof, ok := r.peekAt(start + n)
+	if !ok {
+		return false
 	}
 	atFrom := func(d []byte) bool {
 		if len(d) == 0 {
-			return true
+			return eof
 		}
-		end := bytes.IndexByte(d, '\n')
-		if end < 0 && len(d) == fromPeekSize {
-			return false
-		}
-		if end >= 0 {
-			d = d[:end+1]
+		if i := bytes.IndexByte(d, '\n'); i >= 0 {
+			d = d[:i+1]
+		} else if !eof {
+			return false // longer than any From_ line we accept here
 		}
 		_, ok := fromLine(d)
 		return ok
@@ -301,6 +266,43 @@ func (r *MboxReader) contentLengthOK(start, n int64) bool {
 		return atFrom(data[1:])
 	}
 	return false
+}
+
+// peekAt returns up to fromPeekSize bytes of the input at stream offset p
+// (p >= r.off) without consuming them, and whether they reach the end of
+// the input. ok is false when p is beyond the end or cannot be looked at.
+func (r *MboxReader) peekAt(p int64) (data []byte, eof, ok bool) {
+	if r.ra != nil {
+		if r.peekBuf == nil {
+			r.peekBuf = make([]byte, fromPeekSize+1)
+		}
+		// Read from p-1 so that a p beyond the end can be told from a p at
+		// the end. p-1 was consumed already when p is r.off.
+		from, skip := p-1, 1
+		if p == r.off {
+			from, skip = p, 0
+		}
+		k, err := r.ra.ReadAt(r.peekBuf, r.base+from)
+		if err != nil && err != io.EOF {
+			return nil, false, false
+		}
+		if k < skip {
+			return nil, false, false
+		}
+		return r.peekBuf[skip:k], k < len(r.peekBuf), true
+	}
+	if p-r.off > int64(r.br.Size()-fromPeekSize) {
+		return nil, false, false
+	}
+	rel := int(p - r.off)
+	b, err := r.br.Peek(rel + fromPeekSize)
+	if err != nil && err != io.EOF {
+		return nil, false, false
+	}
+	if len(b) < rel {
+		return nil, false, false
+	}
+	return b[rel:], len(b) < rel+fromPeekSize, true
 }
 
 // replayReader returns the buffered header bytes, then the rest of the
@@ -355,43 +357,53 @@ func (m *msgReader) begin(fromLine bool) {
 	*m = msgReader{r: m.r, atStart: true, stripLast: fromLine, inHeader: true}
 }
 
+// Read fills p with as much of the message as the read buffer holds, and
+// reads from the input only when it has nothing yet to return.
 func (m *msgReader) Read(p []byte) (int, error) {
-	for {
+	n := 0
+	for n < len(p) {
 		if m.npout > 0 {
-			n := copy(p, m.pendOut[:m.npout])
-			copy(m.pendOut[:], m.pendOut[n:m.npout])
-			m.npout -= n
-			return n, nil
+			k := copy(p[n:], m.pendOut[:m.npout])
+			copy(m.pendOut[:], m.pendOut[k:m.npout])
+			m.npout -= k
+			n += k
+			continue
 		}
 		if m.gtOut > 0 {
-			n := int(min(int64(len(p)), m.gtOut))
-			for i := range n {
-				p[i] = '>'
+			k := int(min(int64(len(p)-n), m.gtOut))
+			for i := range k {
+				p[n+i] = '>'
 			}
-			m.gtOut -= int64(n)
-			return n, nil
+			m.gtOut -= int64(k)
+			n += k
+			continue
 		}
 		if m.kOut != "" {
-			n := copy(p, m.kOut)
-			m.kOut = m.kOut[n:]
-			return n, nil
+			k := copy(p[n:], m.kOut)
+			m.kOut = m.kOut[k:]
+			n += k
+			continue
 		}
 		if len(m.seg) > 0 {
-			n := copy(p, m.seg)
-			m.seg = m.seg[n:]
-			return n, nil
+			k := copy(p[n:], m.seg)
+			m.seg = m.seg[k:]
+			n += k
+			continue
 		}
-		if m.err != nil {
-			return 0, m.err
-		}
-		if m.done {
-			return 0, io.EOF
-		}
-		if len(p) == 0 {
-			return 0, nil
+		if m.err != nil || m.done || (n > 0 && m.r.br.Buffered() == 0) {
+			break
 		}
 		m.nextChunk()
 	}
+	switch {
+	case n > 0:
+		return n, nil
+	case m.err != nil:
+		return 0, m.err
+	case m.done:
+		return 0, io.EOF
+	}
+	return 0, nil
 }
 
 func (m *msgReader) setPendOut(b []byte) {
