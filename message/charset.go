@@ -236,24 +236,33 @@ func toUTF8(b []byte, label, hint string) (string, string) {
 		if utf8.Valid(b) {
 			return string(b), ""
 		}
-		if hasUTF8Multibyte(b) {
+		if mostlyUTF8(b) {
 			return strings.ToValidUTF8(string(b), "\uFFFD"), "invalid UTF-8 replaced"
 		}
-		return guess(b, hint), "invalid UTF-8 decoded as " + guessName(b, hint)
-	case csASCII, csNone:
-		if utf8.Valid(b) {
-			return string(b), ""
-		}
-		p := ""
-		if class == csASCII {
-			p = "8-bit bytes in " + label + " text decoded as " + guessName(b, hint)
-		}
-		return guess(b, hint), p
+		s, name := guessDecode(b, hint)
+		return s, "invalid UTF-8 decoded as " + name
 	}
 	if utf8.Valid(b) {
-		return string(b), "unknown charset " + quoteLabel(label) + " read as UTF-8"
+		if class == csUnknown {
+			return string(b), "unknown charset " + quoteLabel(label) + " read as UTF-8"
+		}
+		return string(b), ""
 	}
-	return guess(b, hint), "unknown charset " + quoteLabel(label) + " read as " + guessName(b, hint)
+	if mostlyUTF8(b) {
+		return strings.ToValidUTF8(string(b), "\uFFFD"), "8-bit text in " + describeLabel(class, label) + " read as UTF-8"
+	}
+	s, name := guessDecode(b, hint)
+	if class == csNone {
+		return s, ""
+	}
+	return s, "8-bit text in " + describeLabel(class, label) + " read as " + name
+}
+
+func describeLabel(class int, label string) string {
+	if class == csUnknown {
+		return "unknown charset " + quoteLabel(label)
+	}
+	return quoteLabel(label)
 }
 
 func quoteLabel(l string) string {
@@ -263,31 +272,29 @@ func quoteLabel(l string) string {
 	return `"` + strings.ToValidUTF8(l, "?") + `"`
 }
 
-// guess decodes 8-bit bytes with no usable label: with hint when that is
-// a decodable non-UTF-8 charset and yields no replacement characters, else
-// ISO-2022-JP when the escape sequences are there, else windows-1252.
-func guess(b []byte, hint string) string {
-	s, _ := guessDecode(b, hint)
-	return s
-}
-
-func guessName(b []byte, hint string) string {
-	_, name := guessDecode(b, hint)
-	return name
-}
-
+// guessDecode decodes 8-bit bytes with no usable label: with hint when
+// that is a decodable charset and yields no replacement characters, else
+// ISO-2022-JP when its escape sequences are there, else with what
+// sniffCharset sees, else windows-1252. It returns the text and the name
+// of the charset used.
 func guessDecode(b []byte, hint string) (string, string) {
 	if hint != "" {
 		if class, enc := charsetOf(hint); class == csTable {
-			if s, err := enc.NewDecoder().Bytes(b); err == nil && !bytes.Contains(s, []byte("\uFFFD")) {
-				return string(s), normalizeLabel(hint)
+			if s, bad := decodeCount(enc, b); bad == 0 {
+				return s, normalizeLabel(hint)
 			}
 		}
 	}
 	if bytes.Contains(b, []byte("\x1b$B")) || bytes.Contains(b, []byte("\x1b$@")) {
 		_, enc := charsetOf("iso-2022-jp")
-		if s, err := enc.NewDecoder().Bytes(b); err == nil {
-			return string(s), "iso-2022-jp"
+		if s, bad := decodeCount(enc, b); bad == 0 {
+			return s, "iso-2022-jp"
+		}
+	}
+	if cs := sniffCharset(b); cs != "" {
+		_, enc := charsetOf(cs)
+		if s, bad := decodeCount(enc, b); bad == 0 {
+			return s, cs
 		}
 	}
 	s, _ := charmap.Windows1252.NewDecoder().Bytes(b)

@@ -54,7 +54,8 @@ type headerBuilder struct {
 	cur       []byte // value of the field being read
 	name      string
 	open      bool
-	truncated bool
+	truncated bool // fields beyond MaxHeaderBytes dropped
+	cutField  bool // a field value cut at MaxFieldBytes
 }
 
 // fieldName returns the name of a field line ("Name: value"), and whether
@@ -99,7 +100,11 @@ func (hb *headerBuilder) cont(b []byte) {
 		return
 	}
 	if hb.size+len(b) > MaxHeaderBytes || len(hb.cur)+len(b) > MaxFieldBytes {
-		hb.truncated = true
+		if hb.size+len(b) > MaxHeaderBytes {
+			hb.truncated = true
+		} else {
+			hb.cutField = true
+		}
 		room := min(MaxHeaderBytes-hb.size, MaxFieldBytes-len(hb.cur))
 		if room <= 0 {
 			return
@@ -117,7 +122,7 @@ func (hb *headerBuilder) finish() {
 	v := hb.cur
 	if len(v) > MaxFieldBytes {
 		v = v[:MaxFieldBytes]
-		hb.truncated = true
+		hb.cutField = true
 	}
 	hb.h = append(hb.h, field{name: hb.name, value: strings.TrimSpace(string(v))})
 	hb.open = false

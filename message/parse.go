@@ -166,6 +166,9 @@ func (p *parser) readHeader(top bool) (h header, end hit, done bool, bodyStart i
 		if hb.truncated {
 			p.truncate("header block over %d bytes cut", MaxHeaderBytes)
 		}
+		if hb.cutField {
+			p.truncate("header field over %d bytes cut", MaxFieldBytes)
+		}
 	}()
 	for {
 		l, bh, ok := p.nextLine()

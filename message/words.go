@@ -2,6 +2,7 @@ package message
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // encodedWord is one parsed RFC 2047 encoded-word.
@@ -138,6 +139,12 @@ func rawToUTF8(s, hint string) string {
 		if strings.Contains(s, "+") && normalizeLabel(hint) == "utf-7" {
 			// Outlook 2000 wrote raw UTF-7 headers in UTF-7 messages.
 			return decodeUTF7([]byte(s))
+		}
+		return s
+	}
+	if utf8.ValidString(s) {
+		if t := latin1Mojibake(s, hint); t != "" {
+			return t
 		}
 		return s
 	}
