@@ -1,0 +1,319 @@
+package imap
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goimap "github.com/emersion/go-imap/v2"
+
+	"github.com/mailkeep/mailkeep/fetch"
+	"github.com/mailkeep/mailkeep/internal/dovecottest"
+	"github.com/mailkeep/mailkeep/internal/testenv"
+)
+
+// dovecotAccount returns an account on one of s's listeners.
+func dovecotAccount(s *dovecottest.Server, p dovecottest.Protocol, sec fetch.Security) fetch.Account {
+	return addrAccount(s, s.Addr(p), sec)
+}
+
+func addrAccount(s *dovecottest.Server, addr string, sec fetch.Security) fetch.Account {
+	host, port, _ := net.SplitHostPort(addr)
+	a := fetch.Account{Name: "acct", Host: host, Security: sec, Username: s.User(),
+		Password:  func(context.Context) (string, error) { return s.Password(), nil },
+		TLSConfig: &tls.Config{RootCAs: s.CertPool()}, Timeout: 20 * time.Second}
+	fmt.Sscan(port, &a.Port)
+	return a
+}
+
+// corpusBoxes are the folders the corpus is spread over.
+var corpusBoxes = []string{"INBOX", "Входящие", "Αρχείο/2019", "Archive/Lists & more", "Spam"}
+
+// TestDovecotCorpus delivers every single-message file of the corpus into
+// Dovecot folders (non-ASCII names too), archives them, and compares each
+// archived message with what Dovecot serves; flags on the server stay as
+// they were, and a second run fetches nothing.
+func TestDovecotCorpus(t *testing.T) {
+	files := testenv.CorpusMessages(t, false)
+	s := dovecottest.Start(t, dovecottest.Options{})
+	per := map[string][][]byte{}
+	for i, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := corpusBoxes[i%len(corpusBoxes)]
+		per[b] = append(per[b], raw)
+	}
+	for _, b := range corpusBoxes {
+		s.DeliverMaildir(t, b, per[b])
+	}
+	// Some messages with flags and keywords, delivered with APPEND.
+	for i := range 20 {
+		flags := [][]string{{`\Seen`}, {`\Flagged`, "$Label1"}, {`\Answered`, `\Seen`, "Work"}, nil}[i%4]
+		s.Deliver(t, "Flagged", testMessage(i, "flagged"), flags...)
+	}
+	boxes := append(slices.Clone(corpusBoxes), "Flagged")
+	before := map[string]map[uint32][]string{}
+	for _, b := range boxes {
+		before[b] = s.Flags(t, b)
+	}
+
+	arc := openArchive(t)
+	src := New(dovecotAccount(s, dovecottest.IMAP, fetch.None), Options{})
+	start := time.Now()
+	rep := runOK(t, arc, src)
+	tot := rep.Totals()
+	t.Logf("%d files: %s; %.0f msg/s", len(files), rep.Summary(), float64(tot.Seen)/time.Since(start).Seconds())
+	if tot.Seen != len(files)+20 || tot.Mailboxes != len(boxes) {
+		t.Errorf("totals = %+v, want %d messages in %d mailboxes", tot, len(files)+20, len(boxes))
+	}
+	for _, b := range boxes {
+		checkArchived(t, arc, "acct", b, s.Bodies(t, b))
+		if after := s.Flags(t, b); fmt.Sprint(after) != fmt.Sprint(before[b]) {
+			t.Errorf("%s: flags on the server changed by archiving", b)
+		}
+		if box(t, rep, b).Archived != len(before[b]) {
+			t.Errorf("%s: report = %+v, want %d archived", b, *box(t, rep, b), len(before[b]))
+		}
+	}
+	locs := liveLocations(t, arc, "Flagged")
+	for uid, want := range before["Flagged"] {
+		if got := locs[uid].Flags; !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("Flagged UID %d recorded with flags %q, server has %q", uid, got, want)
+		}
+	}
+
+	rep = runOK(t, arc, src)
+	if tot := rep.Totals(); tot.Seen != 0 || tot.New != 0 || tot.Gone != 0 {
+		t.Errorf("second run: %s, want nothing fetched", rep.Summary())
+	}
+}
+
+// recorder is a loopback TCP proxy that records what the client sends.
+type recorder struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	sent bytes.Buffer
+	wg   sync.WaitGroup
+}
+
+func newRecorder(t *testing.T, target string) *recorder {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &recorder{ln: ln}
+	r.wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			sc, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			r.wg.Go(func() {
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := c.Read(buf)
+					r.mu.Lock()
+					r.sent.Write(buf[:n])
+					r.mu.Unlock()
+					if _, werr := sc.Write(buf[:n]); err != nil || werr != nil {
+						sc.Close()
+						return
+					}
+				}
+			})
+			r.wg.Go(func() {
+				defer c.Close()
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := sc.Read(buf)
+					if _, werr := c.Write(buf[:n]); err != nil || werr != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	t.Cleanup(func() { ln.Close(); r.wg.Wait() })
+	return r
+}
+
+func (r *recorder) commands() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(r.sent.String(), "\r\n", "\n")), "\n")
+	r.sent.Reset()
+	return lines
+}
+
+// TestDovecotIncremental checks the CONDSTORE path against Dovecot: an
+// unchanged mailbox costs one EXAMINE, flag changes come through
+// CHANGEDSINCE, expunges are marked gone, new mail is fetched alone.
+func TestDovecotIncremental(t *testing.T) {
+	s := dovecottest.Start(t, dovecottest.Options{})
+	msgs := testMessages(0, 30)
+	var uids []uint32
+	for _, m := range msgs {
+		uids = append(uids, s.Deliver(t, "INBOX", m))
+	}
+	s.Deliver(t, "Other", testMessage(99, "other"))
+	rec := newRecorder(t, s.Addr(dovecottest.IMAP))
+	acct := addrAccount(s, rec.ln.Addr().String(), fetch.None)
+	arc := openArchive(t)
+	src := New(acct, Options{BatchMessages: 7})
+	runOK(t, arc, src)
+	checkArchived(t, arc, "acct", "INBOX", mapOf(uids, msgs))
+	rec.commands()
+
+	rep := runOK(t, arc, src)
+	var perBox []string
+	for _, c := range rec.commands() {
+		f := strings.Fields(strings.ToUpper(c))
+		if len(f) > 1 && !slices.Contains([]string{"LOGIN", "CAPABILITY", "LIST", "LOGOUT"}, f[1]) {
+			perBox = append(perBox, c)
+		}
+	}
+	if len(perBox) != 2 || !strings.Contains(perBox[0], "EXAMINE") || !strings.Contains(perBox[1], "EXAMINE") {
+		t.Errorf("unchanged re-run sent %q, want one EXAMINE per mailbox", perBox)
+	}
+	if tot := rep.Totals(); tot.Seen != 0 {
+		t.Errorf("unchanged re-run: %s", rep.Summary())
+	}
+
+	c := s.Dial(t)
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	store := func(uid uint32, flags ...goimap.Flag) {
+		t.Helper()
+		if err := c.Store(goimap.UIDSetNum(goimap.UID(uid)), &goimap.StoreFlags{Op: goimap.StoreFlagsAdd, Flags: flags, Silent: true}, nil).Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store(uids[4], goimap.FlagFlagged)
+	store(uids[5], "$Important")
+	store(uids[6], goimap.FlagDeleted)
+	store(uids[7], goimap.FlagDeleted)
+	if err := c.Expunge().Close(); err != nil {
+		t.Fatal(err)
+	}
+	more := testMessages(200, 2)
+	var moreUIDs []uint32
+	for _, m := range more {
+		moreUIDs = append(moreUIDs, s.Deliver(t, "INBOX", m))
+	}
+	rep = runOK(t, arc, src)
+	m := box(t, rep, "INBOX")
+	// Flag changes: two stores, plus \Deleted on the two expunged ones
+	// only if the server reports them before the expunge (it does not).
+	if m.New != 2 || m.Gone != 2 || m.FlagsChanged != 2 || m.Archived != 30 || m.OnServer != 30 {
+		t.Errorf("report = %+v, want 2 new, 2 gone, 2 flags changed, 30 archived", *m)
+	}
+	cmds := rec.commands()
+	if !slices.ContainsFunc(cmds, func(c string) bool { return strings.Contains(strings.ToUpper(c), "CHANGEDSINCE") }) {
+		t.Errorf("no CHANGEDSINCE among %q", cmds)
+	}
+	if got := fetchedUIDs(cmds); !slices.Equal(got, []string{fmt.Sprintf("%d:%d", moreUIDs[0], moreUIDs[1])}) {
+		t.Errorf("bodies fetched: %q, want only the two new ones", got)
+	}
+	locs := liveLocations(t, arc, "INBOX")
+	if !slices.Contains(locs[uids[4]].Flags, `\Flagged`) || !slices.Contains(locs[uids[5]].Flags, "$Important") {
+		t.Errorf("flags not recorded: %q, %q", locs[uids[4]].Flags, locs[uids[5]].Flags)
+	}
+	if _, ok := locs[uids[6]]; ok {
+		t.Errorf("expunged UID %d still live", uids[6])
+	}
+}
+
+// TestDovecotTLS: IMAPS and STARTTLS with the test CA; a wrong CA gives
+// the clear, permanent error.
+func TestDovecotTLS(t *testing.T) {
+	s := dovecottest.Start(t, dovecottest.Options{})
+	msgs := testMessages(0, 5)
+	var uids []uint32
+	for _, m := range msgs {
+		uids = append(uids, s.Deliver(t, "INBOX", m))
+	}
+	_, otherRoots := testCA(t)
+	for _, tt := range []struct {
+		name string
+		p    dovecottest.Protocol
+		sec  fetch.Security
+	}{
+		{"IMAPS", dovecottest.IMAPS, fetch.TLS},
+		{"STARTTLS", dovecottest.IMAP, fetch.STARTTLS},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			arc := openArchive(t)
+			runOK(t, arc, New(dovecotAccount(s, tt.p, tt.sec), Options{}))
+			checkArchived(t, arc, "acct", "INBOX", mapOf(uids, msgs))
+		})
+		t.Run(tt.name+" wrong CA", func(t *testing.T) {
+			acct := dovecotAccount(s, tt.p, tt.sec)
+			acct.TLSConfig = &tls.Config{RootCAs: otherRoots}
+			arc := openArchive(t)
+			rep := runSources(t, context.Background(), arc, fetch.Options{}, New(acct, Options{}))
+			a := rep.Accounts[0]
+			if !a.Permanent || !strings.Contains(a.Error, "127.0.0.1") || !strings.Contains(a.Error, "tls_ca_file") {
+				t.Errorf("account report = %+v, want a permanent error naming the host and tls_ca_file", a)
+			}
+		})
+	}
+}
+
+// TestDovecotCut cuts the connection mid-fetch with the loopback proxy:
+// the run retries and completes, every message once and byte-exact.
+func TestDovecotCut(t *testing.T) {
+	s := dovecottest.Start(t, dovecottest.Options{})
+	var msgs [][]byte
+	for i := range 300 {
+		msgs = append(msgs, testMessage(i, strings.Repeat(fmt.Sprintf("line %d of a longer body\r\n", i), 40)))
+	}
+	s.DeliverMaildir(t, "INBOX", msgs)
+	p := dovecottest.NewProxy(t, s.Addr(dovecottest.IMAP))
+	p.CutAfter(150_000) // well inside the bodies
+	acct := addrAccount(s, p.Addr(), fetch.None)
+	backoff := fetch.Backoff{Attempts: 3, Sleep: func(ctx context.Context, d time.Duration) error {
+		p.CutAfter(-1)
+		return nil
+	}}
+	arc := openArchive(t)
+	rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, New(acct, Options{BatchMessages: 50}))
+	if !rep.OK() || p.Cuts() == 0 {
+		t.Fatalf("run: %s (cuts %d)\n%s", rep.Summary(), p.Cuts(), strings.Join(rep.Details(), "\n"))
+	}
+	checkArchived(t, arc, "acct", "INBOX", s.Bodies(t, "INBOX"))
+	if st, err := arc.Stats(context.Background()); err != nil || st.Messages != 300 {
+		t.Errorf("Stats = %+v, %v; want 300 messages", st, err)
+	}
+}
+
+// TestDovecotNUL: Dovecot serves a NUL byte as 0x80; the archive holds
+// what the server served.
+func TestDovecotNUL(t *testing.T) {
+	s := dovecottest.Start(t, dovecottest.Options{})
+	raw := []byte("From: a@example.org\r\nSubject: nul\r\n\r\nbefore\x00after\r\n")
+	uid := s.Deliver(t, "INBOX", raw)
+	served := s.Bodies(t, "INBOX")[uid]
+	if bytes.Equal(served, raw) || !bytes.Contains(served, []byte("before\x80after")) {
+		t.Fatalf("Dovecot served %q; the test assumes NUL becomes 0x80", served)
+	}
+	arc := openArchive(t)
+	runOK(t, arc, New(dovecotAccount(s, dovecottest.IMAP, fetch.None), Options{}))
+	checkArchived(t, arc, "acct", "INBOX", map[uint32][]byte{uid: served})
+}
