@@ -94,7 +94,6 @@ type Client struct {
 
 	greeting  string
 	timestamp string
-	caps      Capabilities // from the last CAPA, nil if unknown
 	isTLS     bool
 
 	body *body // an open RETR or TOP payload

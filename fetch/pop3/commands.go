@@ -25,7 +25,6 @@ func (c *Client) Capa(ctx context.Context) (Capabilities, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.caps = caps
 	return caps, nil
 }
 

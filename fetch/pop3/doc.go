@@ -22,7 +22,10 @@
 // A server must end the payload with a line ending before the terminator, so
 // a stored message that does not end in one arrives with the CRLF the server
 // added ("abc" is delivered as "abc\r\n"). The client cannot tell an added
-// CRLF from a stored one and delivers what the server sent.
+// CRLF from a stored one and delivers what the server sent. Likewise, a
+// server that rewrites bytes (Dovecot sends every bare LF as CRLF) is
+// delivered as rewritten: the bytes are what the server sent, not what it
+// stores.
 //
 // # Errors
 //

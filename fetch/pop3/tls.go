@@ -9,8 +9,8 @@ import (
 
 // STLS upgrades the connection to TLS (RFC 2595), verifying the server's
 // certificate with Options.TLSConfig. Dial does this itself for
-// SecurityStartTLS. Capabilities learnt before are forgotten, as the RFC
-// asks: call Capa again if needed.
+// SecurityStartTLS. As RFC 2595 asks, capabilities learnt before no longer
+// hold: call Capa again if needed.
 func (c *Client) STLS(ctx context.Context) error {
 	if c.isTLS {
 		return errors.New("pop3 STLS: connection already uses TLS")
@@ -24,7 +24,6 @@ func (c *Client) STLS(ctx context.Context) error {
 			// come over TLS: a known injection attack.
 			return &ProtocolError{Cmd: "STLS", Msg: "server sent data between +OK and the TLS handshake"}
 		}
-		c.caps = nil
 		return c.tlsHandshake()
 	})
 }

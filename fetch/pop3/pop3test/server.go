@@ -8,7 +8,8 @@
 // added to every line that begins with one, a line beginning at the start
 // and after every LF), bare LF and bare CR are sent as they are, and a CRLF
 // is added before the terminating "." only when a non-empty message does
-// not end with LF.
+// not end with LF. (Dovecot differs on two points: it sends every bare LF as
+// CRLF, and it sends an empty message as a single CRLF.)
 //
 // Misbehaviour can be scripted for tests: Options turn capabilities off and
 // slow the server down; Message fields make RETR of one message fail or
