@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailkeep/mailkeep/archive"
 	"github.com/mailkeep/mailkeep/internal/mailgen"
 	"github.com/mailkeep/mailkeep/internal/testenv"
 )
@@ -83,13 +85,30 @@ func TestImportCorpusByteExact(t *testing.T) {
 	if st["messages"] != int64(len(want)) || st["locations"] != int64(len(msgs)) {
 		t.Fatalf("stats = %v, want %d messages (distinct after CRLF) and %d locations", st, len(want), len(msgs))
 	}
-	for id, exp := range want {
-		r := runIn(t, vars, "--archive", arc, "show", "--raw", id).must(t)
-		if r.stdout != string(exp) {
-			t.Fatalf("show --raw %s: %d bytes, want %d identical bytes", id, len(r.stdout), len(exp))
+	// show --raw for the parser-test files (the nasty ones); the archive
+	// API for the 6,000 SpamAssassin messages, to keep the test quick.
+	a, err := archive.Open(context.Background(), arc, archive.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for i, f := range files {
+		exp := crlf(msgs[i])
+		id := hexSum(exp)
+		var got []byte
+		if strings.Contains(f, "spamassassin-public-corpus") {
+			aid, _ := archive.ParseID(id)
+			if got, err = a.ReadAll(aid); err != nil {
+				t.Fatalf("ReadAll %s (%s): %v", id, f, err)
+			}
+		} else {
+			got = []byte(runIn(t, vars, "--archive", arc, "show", "--raw", id).must(t).stdout)
 		}
-		if got := hexSum([]byte(r.stdout)); got != id {
-			t.Fatalf("sha256(show --raw %s) = %s", id, got)
+		if !bytes.Equal(got, exp) {
+			t.Fatalf("show --raw %s (%s): %d bytes, want %d identical bytes", id, f, len(got), len(exp))
+		}
+		if h := hexSum(got); h != id {
+			t.Fatalf("sha256(show --raw %s) = %s", id, h)
 		}
 	}
 	// Importing again adds nothing, and says so.
@@ -133,7 +152,7 @@ func TestVerifyNamesDamagedObject(t *testing.T) {
 // TestLockTwoImporters starts two importers at once: one wins, the other is
 // told who holds the archive.
 func TestLockTwoImporters(t *testing.T) {
-	msgs := mailgen.Generate(mailgen.Options{Seed: 4, BigEvery: -1}, 3000)
+	msgs := mailgen.Generate(mailgen.Options{Seed: 4, BigEvery: -1}, 1500)
 	var raws [][]byte
 	for _, m := range msgs {
 		raws = append(raws, m.Raw)
@@ -159,23 +178,20 @@ func TestLockTwoImporters(t *testing.T) {
 			t.Fatalf("importer: exit %d, stderr %q", r.code, r.stderr)
 		}
 	}
-	if ok < 1 || ok+locked != 2 {
-		t.Fatalf("%d succeeded, %d locked out; want at least one success", ok, locked)
-	}
-	if ok == 2 {
-		t.Log("the two importers did not overlap (the first finished first); both succeeded")
+	if ok != 1 || locked != 1 {
+		t.Fatalf("%d succeeded, %d locked out; want one of each", ok, locked)
 	}
 	st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
-	if st["messages"] != 3000 {
-		t.Fatalf("messages = %d, want 3000", st["messages"])
+	if st["messages"] != 1500 {
+		t.Fatalf("messages = %d, want 1500", st["messages"])
 	}
 }
 
 // TestImportKill9 kills the importer with SIGKILL at random moments, then
 // re-runs it: every message is archived exactly once and verify passes.
 func TestImportKill9(t *testing.T) {
-	const n = 3000
-	msgs := mailgen.Generate(mailgen.Options{Seed: 5, BigEvery: 1000}, n)
+	const n = 2000
+	msgs := mailgen.Generate(mailgen.Options{Seed: 5, BigEvery: 700}, n)
 	var raws [][]byte
 	for _, m := range msgs {
 		raws = append(raws, m.Raw)
@@ -191,7 +207,7 @@ func TestImportKill9(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(20+rng.IntN(600)) * time.Millisecond)
+		time.Sleep(time.Duration(10+rng.IntN(400)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		if err := cmd.Wait(); err != nil {
 			killedMidway++
