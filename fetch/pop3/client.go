@@ -208,7 +208,7 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.err = ErrClosed
-	c.body = nil
+	c.dropBody()
 	return c.raw.Close()
 }
 
@@ -218,7 +218,15 @@ func (c *Client) fail(err error) {
 		c.err = err
 		c.raw.Close()
 	}
-	c.body = nil
+	c.dropBody()
+}
+
+// dropBody forgets an open payload; its reads will fail.
+func (c *Client) dropBody() {
+	if c.body != nil {
+		c.body.stop() // release ctx now: the payload may never be read again
+		c.body = nil
+	}
 }
 
 // ready reports whether a new command may be sent.
@@ -252,9 +260,10 @@ func (c *Client) abort() { c.raw.Close() }
 // end finishes an operation begun under ctx whose AfterFunc stop is given,
 // and decides whether the connection survives err.
 func (c *Client) end(ctx context.Context, stop func() bool, op string, err error) error {
-	if !stop() {
+	if !stop() && ctx.Err() != nil {
 		// ctx was cancelled and abort closed the connection. A result
-		// already complete is still good; the session is not.
+		// already complete is still good; the session is not. (stop also
+		// returns false when dropBody stopped it before: ctx is not done.)
 		cerr := fmt.Errorf("pop3 %s: %w", op, context.Cause(ctx))
 		c.fail(cerr)
 		if err != nil {

@@ -624,3 +624,21 @@ func TestParseSecurity(t *testing.T) {
 		t.Error(`ParseSecurity("ssl") succeeded`)
 	}
 }
+
+func TestCloseWithBodyOpen(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, pop3test.Options{WriteDelay: time.Hour}, pop3test.Message{Data: []byte("x\r\n")})
+	c := login(t, s, Options{})
+	rc, err := c.Retr(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(rc)
+	var ne *NetError
+	if !errors.As(err, &ne) || !errors.Is(err, net.ErrClosed) {
+		t.Errorf("reading after Close = %v, want a NetError for the closed connection", err)
+	}
+}
