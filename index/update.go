@@ -68,7 +68,8 @@ func highWater(bi bleve.Index) (int64, error) {
 }
 
 // chunk is up to BatchSize consecutive messages of a page: one Bleve batch.
-// last is set on the final chunk of a page: the sequence the page completes.
+// last is set when the chunk completes a change sequence: the new
+// high-water mark (messages come in sequence order).
 type chunk struct {
 	infos   []archive.Info
 	docs    []*document.Document
@@ -140,8 +141,11 @@ func (x *Index) update(ctx context.Context, progress func(done, total int)) (int
 				}
 				c := &chunk{infos: infos[:n:n], docs: make([]*document.Document, n), ready: make(chan struct{})}
 				infos = infos[n:]
-				if len(infos) == 0 {
-					c.last = last
+				switch {
+				case len(infos) == 0:
+					c.last = last // the page ends with a complete sequence
+				case infos[0].Changed != c.infos[n-1].Changed:
+					c.last = c.infos[n-1].Changed // the chunk does
 				}
 				c.pending.Store(int32(n))
 				select {
