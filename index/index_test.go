@@ -102,7 +102,9 @@ func TestOpenRebuildsDamagedIndex(t *testing.T) {
 		name string
 		fn   func(dir string) error
 	}{
-		{"meta", func(dir string) error { return os.WriteFile(filepath.Join(dir, "index_meta.json"), []byte("{garbage"), 0o600) }},
+		{"meta", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "index_meta.json"), []byte("{garbage"), 0o600)
+		}},
 		{"bolt", func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, "store", "root.bolt"), []byte(strings.Repeat("garbage!", 4096)), 0o600)
 		}},
