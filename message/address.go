@@ -61,8 +61,17 @@ func parseAddressList(v, hint string) []Address {
 }
 
 // splitAddresses splits at commas outside quotes, angle brackets, comments
-// and encoded-words, and drops group syntax ("name:" and ";").
+// and encoded-words, and drops group syntax ("name:" and ";"). A quote
+// that is never closed is not taken as one.
 func splitAddresses(v string) []string {
+	if parts, ok := splitAddressesQuoted(v, true); ok {
+		return parts
+	}
+	parts, _ := splitAddressesQuoted(v, false)
+	return parts
+}
+
+func splitAddressesQuoted(v string, quotes bool) ([]string, bool) {
 	var parts []string
 	depth, angle := 0, false
 	quote := false
@@ -76,7 +85,7 @@ func splitAddresses(v string) []string {
 			if c == '"' {
 				quote = false
 			}
-		case c == '"':
+		case c == '"' && quotes:
 			quote = true
 		case c == '(':
 			depth++
@@ -101,7 +110,7 @@ func splitAddresses(v string) []string {
 			}
 		}
 	}
-	return append(parts, v[start:])
+	return append(parts, v[start:]), !quote
 }
 
 // looseAddress takes apart what net/mail rejects: `name <addr>`, a bare
@@ -153,6 +162,9 @@ func cleanName(s, hint string) string {
 		s = strings.TrimSpace(s[1 : len(s)-1])
 	}
 	s = strings.ReplaceAll(s, `\"`, `"`)
+	if strings.Count(s, `"`) == 1 {
+		s = strings.TrimSpace(strings.Replace(s, `"`, "", 1))
+	}
 	return cutUTF8(s, 998)
 }
 

@@ -207,7 +207,7 @@ func toUTF8(b []byte, label, hint string) (string, string) {
 	case csUTF16:
 		return decodeUTF16(b), ""
 	case csTable:
-		if !isUTF16(enc) && utf8.Valid(b) {
+		if !isUTF16(enc) && !(sevenBit(class, enc) && isASCII(b)) && utf8.Valid(b) {
 			return string(b), ""
 		}
 		s, bad := decodeCount(enc, b)

@@ -36,6 +36,13 @@ func parseDate(v string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if t, err := mail.ParseDate(v); err == nil && plausible(t) {
+		// time.Parse makes up a zero offset for a zone name it does not
+		// know in the local time zone ("EST" on a UTC machine).
+		if name, off := t.Zone(); off == 0 && name != "" {
+			if z, ok := zones[strings.ToLower(name)]; ok && z != 0 {
+				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.FixedZone("", z*60))
+			}
+		}
 		return t, true
 	}
 	t, ok := scanDate(v)

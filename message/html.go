@@ -61,7 +61,7 @@ func htmlToText(s string, limit int) string {
 					space = true
 					continue
 				}
-				if space && b.Len() > 0 {
+				if space && b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
 					b.WriteByte(' ')
 				}
 				space = false

@@ -125,7 +125,7 @@ func sniffCharset(b []byte) string {
 }
 
 // mostlyUTF8 reports text that is UTF-8 with a few bad bytes: at least one
-// valid multi-byte sequence and invalid bytes fewer than a quarter of them.
+// valid multi-byte sequence and at most half as many invalid bytes.
 func mostlyUTF8(b []byte) bool {
 	valid, invalid := 0, 0
 	for i := 0; i < len(b); {
@@ -142,7 +142,7 @@ func mostlyUTF8(b []byte) bool {
 		valid++
 		i += n
 	}
-	return valid > 0 && invalid*4 <= valid
+	return valid > 0 && invalid*2 <= valid
 }
 
 // latin1Mojibake reverses text that was in a double-byte charset, read as
