@@ -18,21 +18,21 @@ func TestDecodeHeader(t *testing.T) {
 		{"=?iso-8859-1?q?a?= =?iso-8859-1?q?b?=", "", "ab"},
 		{"=?iso-8859-1?q?a?=\r\n =?iso-8859-1?q?_b?=", "", "a b"},
 		{"x =?iso-8859-1?q?a?= y", "", "x a y"},
-		{"Re:=?utf-8?q?caf=C3=A9?=now", "", "Re:cafénow"}, // no spaces around
+		{"Re:=?utf-8?q?caf=C3=A9?=now", "", "Re:cafénow"},     // no spaces around
 		{`"=?utf-8?q?J=C3=B6rg?=" <j@x>`, "", `"Jörg" <j@x>`}, // inside quotes
 		{"=?utf-8?q?=C5?= =?UTF-8?Q?=BE?=", "", "ž"},          // a character split over two words
 		{"=?utf-8?B?0LTQvtC6?= =?utf-8?B?0YPQvA==?=", "", "документ"[:len("доку")] + "м"},
-		{"=?iso-8859-1*sv?Q?D=F6rte?=", "", "Dörte"},             // RFC 2231 language
+		{"=?iso-8859-1*sv?Q?D=F6rte?=", "", "Dörte"}, // RFC 2231 language
 		{"=?iso-8859-2*sl?Q?Doma=e8e?=", "", "Domače"},
 		{"=?koi8-r?B?89DJ08/LLmRvYw==?=", "", "Список.doc"},
-		{"=?x-unknown?q?caf=E9?=", "", "café"},                   // unknown charset, not UTF-8
-		{"=?x-unknown?q?caf=C3=A9?=", "", "café"},                // unknown charset, UTF-8
+		{"=?x-unknown?q?caf=E9?=", "", "café"},    // unknown charset, not UTF-8
+		{"=?x-unknown?q?caf=C3=A9?=", "", "café"}, // unknown charset, UTF-8
 		{"=?utf-8?q?unterminated", "", "=?utf-8?q?unterminated"},
 		{"=?utf-8?x?bad encoding?=", "", "=?utf-8?x?bad encoding?="},
 		{"=??q?empty?=", "", "=??q?empty?="},
 		{"=?utf-8?q?a b?=", "", "a b"}, // space in Q text
-		{"caf\xc3\xa9", "", "café"},     // raw UTF-8
-		{"caf\xe9", "", "café"},         // raw Latin-1
+		{"caf\xc3\xa9", "", "café"},    // raw UTF-8
+		{"caf\xe9", "", "café"},        // raw Latin-1
 		{"\xc7\xe4\xf0\xe0\xe2\xe5\xe9", "windows-1251", "Здравей"},
 		{"=?unicode-1-1-utf-7?Q?Fr+APY-sche?=", "", "Frösche"},
 		{"=?iso-2022-jp?B?GyRCJEskWyRzJDQbKEI=?=", "", "にほんご"},
