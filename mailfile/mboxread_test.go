@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -444,5 +445,35 @@ func TestMboxCorpusBytes(t *testing.T) {
 		if !bytes.HasSuffix(body, []byte(tt.want)) {
 			t.Errorf("%s message %d ends %q, want suffix %q", tt.file, tt.n, body[max(0, len(body)-len(tt.want)-10):], tt.want)
 		}
+	}
+}
+
+// TestMboxStreamsLargeMessage reads a 32 MB message, generated on the fly,
+// and checks that reading it did not allocate anything like its size.
+func TestMboxStreamsLargeMessage(t *testing.T) {
+	const size = 32 << 20
+	head := fromA + "Subject: large\n\n"
+	line := strings.Repeat("y", 99) + "\n"
+	in := io.MultiReader(strings.NewReader(head), newGenReader([]byte(line), size), strings.NewReader("\n"+fromA+"S: 2\n"))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	r := NewMboxReader(noReaderAt{in}, "", MboxOptions{})
+	m, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := io.Copy(io.Discard, m.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(len(head)-len(fromA)) + 2 + size + size/int64(len(line)); n != want {
+		t.Errorf("read %d bytes, want %d", n, want)
+	}
+	if m, err := r.Next(); err != nil || m.Key != "mbox:2" {
+		t.Fatalf("Next = %v, %v", m, err)
+	}
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("reading a %d MB message allocated %d bytes", size>>20, alloc)
 	}
 }

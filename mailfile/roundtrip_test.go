@@ -45,6 +45,7 @@ func quotable(m []byte) bool {
 // TestMboxRoundTripCorpus exports every corpus message (as archived, with
 // CRLF) to one mbox and imports it again: the bytes must be identical.
 func TestMboxRoundTripCorpus(t *testing.T) {
+	t.Parallel()
 	paths, msgs := archived(t, testing.Short())
 	var buf bytes.Buffer
 	w := NewMboxWriter(&buf)
