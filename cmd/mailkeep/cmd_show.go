@@ -4,12 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mailkeep/mailkeep/archive"
 )
 
 func (a *app) showCommand() *cobra.Command {
@@ -47,16 +44,17 @@ least 6 hex digits). --raw writes the archived bytes exactly, so
 				_, err = io.Copy(a.stdout, r)
 				return err
 			}
-			in, err := arc.Info(ctx, id)
+			d, err := a.detail(ctx, arc, id)
 			if err != nil {
 				return err
 			}
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(a.detail(arc, in))
+				return enc.Encode(d)
 			}
-			return a.printMessage(arc, in)
+			a.printMessage(d)
+			return nil
 		},
 	}
 	c.Flags().BoolVar(&raw, "raw", false, "write the archived bytes exactly")
@@ -64,32 +62,3 @@ least 6 hex digits). --raw writes the archived bytes exactly, so
 	return c
 }
 
-func rfc3339(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-// printLocations writes one line per location.
-func printLocations(w io.Writer, locs []archive.Location) {
-	for _, l := range locs {
-		where := l.Account + "/" + l.Mailbox
-		switch {
-		case l.UID != 0:
-			where += fmt.Sprintf(" uid %d (uidvalidity %d)", l.UID, l.UIDValidity)
-		case l.UIDL != "":
-			where += " " + l.UIDL
-		}
-		if len(l.Flags) > 0 {
-			where += " [" + strings.Join(l.Flags, " ") + "]"
-		}
-		if !l.GoneSince.IsZero() {
-			where += " gone from server since " + l.GoneSince.Format("2006-01-02")
-		}
-		if l.Superseded {
-			where += " (superseded UIDVALIDITY)"
-		}
-		fmt.Fprintf(w, "Location: %s\n", where)
-	}
-}

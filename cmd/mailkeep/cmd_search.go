@@ -1,0 +1,71 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailkeep/mailkeep/index"
+)
+
+func (a *app) searchCommand() *cobra.Command {
+	var asJSON bool
+	var limit, offset int
+	var sort string
+	c := &cobra.Command{
+		Use:   "search [--json] [--limit N] [--offset N] [--sort date|-date|relevance] QUERY",
+		Short: "Search the archive",
+		Long: `search finds messages with mailkeep's search language: words and "phrases",
+-word to exclude, OR, parentheses, and the fields from: to: cc: subject: body:
+filename: in: (mailbox) account: after:YYYY-MM-DD before:YYYY-MM-DD has:attachment
+is:unread is:read is:flagged id: (message id or Message-ID). Matching ignores case
+and accents in every script. Newest first unless --sort says otherwise.`,
+		Example: `  mailkeep search invoice after:2019-01-01
+  mailkeep search 'from:alice subject:"quarterly report" -draft'
+  mailkeep search --json --limit 5 'διαβασμένο OR прочетено'`,
+		Args: args(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			ctx := cmd.Context()
+			switch sort {
+			case "date", "-date", "relevance":
+			default:
+				return usageError{fmt.Errorf("--sort %q: want date, -date or relevance", sort)}
+			}
+			req := index.Request{Query: strings.Join(argv, " "), Limit: limit, Offset: offset, Sort: sort}
+			arc, err := a.openArchive(ctx, false, false)
+			if err != nil {
+				return err
+			}
+			defer arc.Close()
+			idx, err := a.openIndex(ctx, arc)
+			if err != nil {
+				return err
+			}
+			defer idx.Close()
+			res, err := idx.Search(ctx, req)
+			if err != nil {
+				var se *index.SyntaxError
+				if errorsAs(err, &se) {
+					return usageError{err}
+				}
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(a.stdout).Encode(res)
+			}
+			if err := index.WriteTable(a.stdout, res); err != nil {
+				return err
+			}
+			shown := offset + len(res.Hits)
+			fmt.Fprintf(a.stdout, "%d of %d shown (%s)\n", min(shown, res.Total), res.Total, res.Took.Round(10_000))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, `print {"total":N,"hits":[{"id","date","from","subject","mailboxes","snippet"}]}`)
+	c.Flags().IntVar(&limit, "limit", index.DefaultLimit, "hits to show (at most 1000)")
+	c.Flags().IntVar(&offset, "offset", 0, "hits to skip")
+	c.Flags().StringVar(&sort, "sort", "-date", "date (oldest first), -date (newest first) or relevance")
+	return c
+}
