@@ -5,16 +5,19 @@
 //
 // # Reading
 //
-// [OpenMaildir] and [OpenMbox] return readers whose Next method yields one
-// [Message] at a time and io.EOF at the end. A Message's Body streams from the
-// file and is valid until the next call to Next, so files of any size are
-// read with flat memory; no message or file is ever held whole in memory
-// (an mbox message's header section is buffered up to 1 MiB to learn its
-// flags and labels; the rest streams).
+// [OpenMaildir] and [OpenMbox] (or [NewMboxReader] on any io.Reader) return
+// readers whose Next method yields one [Message] at a time and io.EOF at the
+// end; Close them when done. A Message's Body streams from the file and is
+// valid until the next call to Next, so files of any size are read with flat
+// memory; no message or file is ever held whole in memory (an mbox message's
+// header section is buffered up to 1 MiB to learn its flags and labels; the
+// rest streams).
 //
 // Bodies come back as an IMAP server would serve them (DESIGN.md, invariant
 // 1): every LF not preceded by CR becomes CRLF and nothing else changes; see
-// [CRLF]. The Raw options skip that and return the file's bytes.
+// [CRLF]. The readers apply it, so an importer stores Body as it is; the Raw
+// options ([MboxOptions], [MaildirOptions]) skip it and return the file's
+// bytes.
 //
 // # Maildir
 //
@@ -73,11 +76,15 @@
 // Flags come from Status and X-Status (mutt, pine, UW), X-Mozilla-Status and
 // X-Mozilla-Keys (Thunderbird) and X-Keywords headers. A Google Takeout
 // X-Gmail-Labels header gives the message's mailboxes in Message.Labels
-// ("Inbox" becomes "INBOX") and its flags ("Opened" is \Seen, "Starred"
-// \Flagged, "Important" $Important); Takeout's CRLF line endings are kept.
-// Key is "mbox:" and the message's ordinal, counting from 1. Date is the
-// From_ line's date (UTC unless it names a zone), else the Date header's,
-// else zero.
+// ("Inbox" becomes "INBOX", nested labels keep their "/"; an importer
+// records one location per label, and uses Mailbox when Labels is empty) and
+// its flags ("Opened" is \Seen, "Starred" \Flagged, "Important" $Important,
+// "Drafts" also \Draft; "Unread", "Archived" and "Category …" are dropped).
+// Takeout's CRLF line endings are kept. All messages of an mbox are in the
+// mailbox given to OpenMbox ("INBOX" when empty). Key is "mbox:" and the
+// message's ordinal, counting from 1. Date is the From_ line's date (UTC
+// unless it names a zone), else the Date header's, else zero. Errors other
+// than io.EOF are sticky.
 //
 // # Writing
 //
