@@ -141,10 +141,7 @@ func (x *Index) openBleve() (bi bleve.Index, reason string, err error) {
 	if _, err := os.Stat(filepath.Join(x.dir, "index_meta.json")); errors.Is(err, fs.ErrNotExist) {
 		return nil, "no index yet", nil
 	}
-	cfg := map[string]any{"bolt_timeout": x.opts.LockTimeout.String()}
-	if x.opts.ReadOnly {
-		cfg["read_only"] = true
-	}
+	cfg := x.bleveConfig()
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -172,20 +169,34 @@ func (x *Index) openBleve() (bi bleve.Index, reason string, err error) {
 	return bi, "", nil
 }
 
+// bleveConfig is the scorch configuration: wait at most LockTimeout for the
+// lock of another process; batches return before they are written out
+// (Update waits once at its end, see persist).
+func (x *Index) bleveConfig() map[string]any {
+	cfg := map[string]any{"bolt_timeout": x.opts.LockTimeout.String()}
+	if x.opts.ReadOnly {
+		cfg["read_only"] = true
+	} else {
+		cfg["unsafe_batch"] = true
+	}
+	return cfg
+}
+
 // create makes a new, empty index in x.dir, removing whatever was there.
 func (x *Index) create() (bleve.Index, error) {
 	if err := os.RemoveAll(x.dir); err != nil {
 		return nil, fmt.Errorf("remove old index: %w", err)
 	}
-	cfg := map[string]any{"bolt_timeout": x.opts.LockTimeout.String()}
-	bi, err := bleve.NewUsing(x.dir, newMapping(), scorch.Name, scorch.Name, cfg)
+	bi, err := bleve.NewUsing(x.dir, newMapping(), scorch.Name, scorch.Name, x.bleveConfig())
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("create index %s: %w", x.dir, ErrBusy)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create index %s: %w", x.dir, err)
 	}
-	if err := bi.SetInternal(keyMapping, []byte(strconv.Itoa(MappingVersion))); err != nil {
+	b := bi.NewBatch()
+	b.SetInternal(keyMapping, []byte(strconv.Itoa(MappingVersion)))
+	if err := writeSync(context.Background(), bi, b); err != nil {
 		bi.Close()
 		return nil, fmt.Errorf("create index %s: %w", x.dir, err)
 	}

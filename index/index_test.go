@@ -80,12 +80,10 @@ func TestOpenRebuildsOtherVersion(t *testing.T) {
 	wantDocs(t, x, 10)
 	// Pretend an older mailkeep built it: another mapping version, and a
 	// document that the archive does not have.
-	if err := x.bi.SetInternal(keyMapping, []byte("0")); err != nil {
-		t.Fatal(err)
-	}
 	b := x.bi.NewBatch()
+	b.SetInternal(keyMapping, []byte("0"))
 	b.Index("stray", map[string]any{"x": "y"})
-	if err := x.bi.Batch(b); err != nil {
+	if err := writeSync(context.Background(), x.bi, b); err != nil {
 		t.Fatal(err)
 	}
 	x.Close()

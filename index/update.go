@@ -181,7 +181,7 @@ func (x *Index) update(ctx context.Context, progress func(done, total int)) (int
 	}
 
 	// Writer: one Bleve batch per chunk, in order.
-	done, batches := 0, 0
+	done, batches, mark := 0, 0, hwm
 	g.Go(func() error {
 		for c := range chunks {
 			select {
@@ -196,7 +196,8 @@ func (x *Index) update(ctx context.Context, progress func(done, total int)) (int
 				}
 			}
 			if c.last > 0 {
-				b.SetInternal(keyHWM, []byte(strconv.FormatInt(c.last, 10)))
+				mark = c.last
+				b.SetInternal(keyHWM, []byte(strconv.FormatInt(mark, 10)))
 			}
 			if err := bi.Batch(b); err != nil {
 				return fmt.Errorf("write index: %w", err)
@@ -216,7 +217,39 @@ func (x *Index) update(ctx context.Context, progress func(done, total int)) (int
 	if errors.Is(err, errStopped) {
 		err = nil
 	}
+	if err == nil && batches > 0 {
+		err = persist(ctx, bi, mark)
+	}
 	return done, err
+}
+
+// persist waits until everything batched so far is on disk. Batches are
+// "unsafe" (Bleve returns before writing them out, see bleveConfig), so
+// the work is written and synced once per Update, not once per batch; the
+// index on disk is always a consistent snapshot, so a crash only loses the
+// batches since, high-water mark included.
+func persist(ctx context.Context, bi bleve.Index, mark int64) error {
+	b := bi.NewBatch()
+	b.SetInternal(keyHWM, []byte(strconv.FormatInt(mark, 10)))
+	return writeSync(ctx, bi, b)
+}
+
+// writeSync applies b and waits until it is on disk.
+func writeSync(ctx context.Context, bi bleve.Index, b *bleve.Batch) error {
+	ch := make(chan error, 1)
+	b.SetPersistedCallback(func(err error) { ch <- err })
+	if err := bi.Batch(b); err != nil {
+		return fmt.Errorf("write index: %w", err)
+	}
+	select {
+	case err := <-ch:
+		if err != nil {
+			return fmt.Errorf("write index: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // errStopped ends an Update early (the stopAfter test seam).
