@@ -293,7 +293,7 @@ func guessDecode(b []byte, hint string) (string, string) {
 	}
 	if cs := sniffCharset(b); cs != "" {
 		_, enc := charsetOf(cs)
-		if s, bad := decodeCount(enc, b); bad == 0 {
+		if s, bad := decodeCount(enc, b); bad <= len(b)/100 {
 			return s, cs
 		}
 	}

@@ -67,8 +67,10 @@ type Message struct {
 	// parts, and the headers and text of enclosed messages, with LF line
 	// endings, at most MaxTextBytes.
 	Text string
-	// HTML is the first text/html part decoded to UTF-8, unsanitized: pass
-	// it through SanitizeHTML before showing it.
+	// HTML is the first text/html body part of the message itself (not of
+	// an enclosed message, not an attachment) decoded to UTF-8 and
+	// unsanitized: pass it through SanitizeHTML before showing it. Empty
+	// when the message has no HTML body; show Text then.
 	HTML string
 
 	Attachments []Attachment

@@ -39,6 +39,7 @@ type entityCtx struct {
 	dflt        string // default Content-Type
 	top         bool   // the message itself
 	message     bool   // has message headers (top or enclosed)
+	enclosed    bool   // inside an enclosed message
 }
 
 // location is where a part's body is in its source.
@@ -351,7 +352,7 @@ func (p *parser) multipart(c entityCtx, ct, boundary string) hit {
 		if c.childPrefix != "" {
 			path = c.childPrefix + "." + path
 		}
-		h = p.entity(entityCtx{path: path, childPrefix: path, depth: c.depth + 1, dflt: dflt})
+		h = p.entity(entityCtx{path: path, childPrefix: path, depth: c.depth + 1, dflt: dflt, enclosed: c.enclosed})
 	}
 	p.bounds = p.bounds[:lvl]
 	if h.level == lvl {
@@ -438,7 +439,7 @@ func (p *parser) enclosed(c entityCtx, h header, ct string, bodyStart int64) hit
 		p.m.Attachments = append(p.m.Attachments, a)
 		idx = len(p.m.Attachments) - 1
 	}
-	end := p.entity(entityCtx{path: c.path + ".1", childPrefix: c.path, depth: c.depth + 1, dflt: "text/plain", message: true})
+	end := p.entity(entityCtx{path: c.path + ".1", childPrefix: c.path, depth: c.depth + 1, dflt: "text/plain", message: true, enclosed: true})
 	if end.level < 0 && !p.stopped {
 		end = p.endAtEOF()
 	}
@@ -524,7 +525,11 @@ func (p *parser) leaf(c entityCtx, h header, ct string, prm params, cte string, 
 	var data []byte
 	if col != nil {
 		data = col.b
-		if col.over && !wantInner {
+		switch {
+		case !col.over || wantInner:
+		case ct == "text/html":
+			p.truncate("part %s: HTML over %d bytes cut", c.path, MaxHTMLBytes)
+		default:
 			p.truncate("text over %d bytes cut", MaxTextBytes)
 		}
 	}
@@ -549,7 +554,7 @@ func (p *parser) encodedMessage(c entityCtx, h header, ct string, data []byte, s
 	}
 	saveLR, saveBounds, saveSrc := p.lr, p.bounds, p.src
 	p.lr, p.bounds, p.src = newLineReader(bytes.NewReader(data)), nil, data
-	p.entity(entityCtx{path: c.path + ".1", childPrefix: c.path, depth: c.depth + 1, dflt: "text/plain", message: true})
+	p.entity(entityCtx{path: c.path + ".1", childPrefix: c.path, depth: c.depth + 1, dflt: "text/plain", message: true, enclosed: true})
 	p.lr.release()
 	p.lr, p.bounds, p.src = saveLR, saveBounds, saveSrc
 }
@@ -586,7 +591,7 @@ func (p *parser) leafDone(c entityCtx, h header, ct string, prm params, start, e
 		p.problem("part %s: %s", c.path, prob)
 	}
 	if ct == "text/html" {
-		if body && !p.htmlSet {
+		if body && !p.htmlSet && !c.enclosed {
 			p.htmlSet = true
 			p.m.HTML = s
 		}

@@ -4,12 +4,26 @@ import (
 	"unicode/utf8"
 )
 
+// sniffBytes is how much of a text sniffCharset looks at.
+const sniffBytes = 16 << 10
+
 // sniffCharset guesses the charset of 8-bit text that declares none, from
 // its byte structure only: East Asian double-byte text and Cyrillic words.
 // It returns "" when it cannot tell, and the caller falls back to
 // windows-1252. It is cheap and deliberately conservative: a guess needs
 // several characters and a clear pattern.
 func sniffCharset(b []byte) string {
+	if len(b) > sniffBytes {
+		// A prefix tells as well as the whole; cut after an ASCII byte so
+		// that no character is split.
+		cut := sniffBytes
+		for cut > 0 && b[cut-1] >= 0x80 {
+			cut--
+		}
+		if cut > 0 {
+			b = b[:cut]
+		}
+	}
 	var high, runs, oddRuns, c0, e0, lowTrail, pairs int
 	maxLead := byte(0)
 	run := 0
