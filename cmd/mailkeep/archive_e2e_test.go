@@ -80,7 +80,7 @@ func TestImportCorpusByteExact(t *testing.T) {
 	md, arc := filepath.Join(t.TempDir(), "Maildir"), t.TempDir()
 	writeMaildir(t, md, msgs)
 	vars := map[string]string{"HOME": t.TempDir()}
-	runIn(t, vars, "--archive", arc, "import", "maildir", md).must(t)
+	runIn(t, vars, "--archive", arc, "import", "--no-index", "maildir", md).must(t)
 	st := statsJSON(t, runIn(t, vars, "--archive", arc, "stats", "--json").must(t))
 	if st["messages"] != int64(len(want)) || st["locations"] != int64(len(msgs)) {
 		t.Fatalf("stats = %v, want %d messages (distinct after CRLF) and %d locations", st, len(want), len(msgs))
@@ -112,7 +112,7 @@ func TestImportCorpusByteExact(t *testing.T) {
 		}
 	}
 	// Importing again adds nothing, and says so.
-	r := runIn(t, vars, "--archive", arc, "import", "maildir", md).must(t)
+	r := runIn(t, vars, "--archive", arc, "import", "--no-index", "maildir", md).must(t)
 	if !strings.Contains(r.stdout, "0 new") || !strings.Contains(r.stdout, "nothing new") {
 		t.Fatalf("re-import printed %q, want 0 new and nothing new", r.stdout)
 	}
@@ -190,8 +190,8 @@ func TestLockTwoImporters(t *testing.T) {
 // TestImportKill9 kills the importer with SIGKILL at random moments, then
 // re-runs it: every message is archived exactly once and verify passes.
 func TestImportKill9(t *testing.T) {
-	const n = 2000
-	msgs := mailgen.Generate(mailgen.Options{Seed: 5, BigEvery: 700}, n)
+	const n = 1500
+	msgs := mailgen.Generate(mailgen.Options{Seed: 5, BigEvery: 500}, n)
 	var raws [][]byte
 	for _, m := range msgs {
 		raws = append(raws, m.Raw)
@@ -202,7 +202,7 @@ func TestImportKill9(t *testing.T) {
 	rng := rand.New(rand.NewPCG(42, 0))
 	killedMidway := 0
 	for trial := 0; trial < 20; trial++ {
-		cmd := exec.Command(binPath, "--archive", arc, "import", "maildir", md)
+		cmd := exec.Command(binPath, "--archive", arc, "import", "--no-index", "maildir", md)
 		cmd.Env = append(os.Environ(), "MAILKEEP_CONFIG=/nonexistent")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -218,7 +218,7 @@ func TestImportKill9(t *testing.T) {
 			t.Fatalf("trial %d: %d messages, more than the %d imported", trial, st["messages"], n)
 		}
 		if trial%5 == 4 {
-			runBin(t, "--archive", arc, "import", "maildir", md).must(t)
+			runBin(t, "--archive", arc, "import", "--no-index", "maildir", md).must(t)
 			st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
 			if st["messages"] != n || st["locations"] != n {
 				t.Fatalf("trial %d: after a full re-run %v, want %d messages and locations", trial, st, n)

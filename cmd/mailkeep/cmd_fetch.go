@@ -63,7 +63,9 @@ func (a *app) runSources(ctx context.Context, arc *archive.Archive, srcs []fetch
 	if t := rep.Totals(); kind == "import" && t.New == 0 && t.Seen > 0 {
 		fmt.Fprintln(a.stdout, "nothing new: every message was already in the archive")
 	}
-	if ierr := a.updateIndex(ctx, arc); ierr != nil {
+	if a.noIndex {
+		// Indexed later: every opener of the index reconciles it.
+	} else if ierr := a.updateIndex(ctx, arc); ierr != nil {
 		fmt.Fprintf(a.stderr, "mailkeep: the mail is archived, but indexing failed: %v (run \"mailkeep reindex\")\n", ierr)
 		return errFailed
 	}

@@ -31,6 +31,7 @@ type app struct {
 	configFlag  string
 	archiveFlag string
 	verbose     bool
+	noIndex     bool
 	log         *slog.Logger
 	cfg         *config.Config
 }
