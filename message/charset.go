@@ -91,7 +91,7 @@ func charsetOf(label string) (int, encoding.Encoding) {
 		return csUTF7, nil
 	}
 	orig := strings.ToLower(strings.Trim(label, " \t\r\n\"'"))
-	for _, name := range []string{l, orig} {
+	for _, name := range []string{l, orig, "cs" + l} {
 		if e, err := htmlindex.Get(name); err == nil && e != nil && e != encoding.Replacement {
 			return csTable, e
 		}

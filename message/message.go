@@ -91,8 +91,8 @@ type Address struct {
 }
 
 // String formats a for display: `Name <addr>`, quoting the name when it
-// holds specials; just the address or just the name when the other is
-// empty.
+// holds specials other than '.'; just the address or just the name when
+// the other is empty.
 func (a Address) String() string {
 	switch {
 	case a.Name == "":
@@ -101,7 +101,7 @@ func (a Address) String() string {
 		return a.Name
 	}
 	name := a.Name
-	if strings.ContainsAny(name, "()<>[]:;@\\,.\"") {
+	if strings.ContainsAny(name, "()<>[]:;@\\,\"") {
 		name = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
 	}
 	return name + " <" + a.Addr + ">"
