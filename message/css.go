@@ -9,7 +9,7 @@ const maxCSS = 512 << 10
 
 // cssHazards are constructs that run code, bind behaviour or fetch
 // stylesheets. CSS holding one (also when hidden by escapes) is dropped.
-var cssHazards = []string{"expression(", "javascript:", "vbscript:", "behavior:", "behaviour:", "-moz-binding", "@import", "image-set(", "-webkit-image-set(", "element(", "</"}
+var cssHazards = []string{"expression(", "javascript:", "vbscript:", "behavior:", "behaviour:", "-moz-binding", "@import", "image-set(", "-webkit-image-set(", "element(", "src(", "</"}
 
 // sanitizeCSS filters the CSS of a style attribute or element: comments
 // removed; every url() rewritten (cid: through opts.CIDURL, data:image

@@ -575,3 +575,73 @@ func (r repeatReader) Read(p []byte) (int, error) {
 	}
 	return n, nil
 }
+
+func TestPartInEncodedMessage(t *testing.T) {
+	raw := []byte(rawMail(`
+Content-Type: multipart/mixed; boundary=b
+`, `--b
+Content-Type: text/plain
+
+outer
+--b
+Content-Type: message/rfc822
+Content-Transfer-Encoding: base64
+
+U3ViamVjdDogaW5uZXINCkNvbnRlbnQtVHlwZTogbXVsdGlwYXJ0L21peGVkOyBib3VuZGFyeT1j
+DQoNCi0tYw0KQ29udGVudC1UeXBlOiB0ZXh0L3BsYWluDQoNCmlubmVyIHRleHQNCi0tYw0KQ29u
+dGVudC1UeXBlOiBpbWFnZS9naWY7IG5hbWU9YS5naWYNCkNvbnRlbnQtVHJhbnNmZXItRW5jb2Rp
+bmc6IGJhc2U2NA0KDQpSMGxHT0RsaA0KLS1jLS0NCg==
+--b--
+`))
+	m := Parse(bytes.NewReader(raw))
+	if len(m.Attachments) != 2 || m.Attachments[1].Path != "2.2" || m.Attachments[1].Filename != "a.gif" {
+		t.Fatalf("Attachments = %+v", m.Attachments)
+	}
+	if !strings.Contains(m.Text, "Subject: inner") || !strings.Contains(m.Text, "inner text") {
+		t.Errorf("Text = %q", m.Text)
+	}
+	ct, fn, body, err := Part(raw, "2.2")
+	b, _ := io.ReadAll(body)
+	if err != nil || ct != "image/gif" || fn != "a.gif" || string(b) != "GIF89a" {
+		t.Errorf("Part(2.2) = %q, %q, %q, %v", ct, fn, b, err)
+	}
+	ct, _, body, err = Part(raw, "2")
+	b, _ = io.ReadAll(body)
+	if err != nil || ct != "message/rfc822" || !bytes.HasPrefix(b, []byte("Subject: inner\r\n")) || int64(len(b)) != m.Attachments[0].Size {
+		t.Errorf("Part(2) = %q, %q, %v", ct, b, err)
+	}
+}
+
+func TestHasAttachment(t *testing.T) {
+	newsletter := rawMail(`
+Content-Type: multipart/related; boundary=r
+`, `--r
+Content-Type: text/html
+
+<img src="cid:a@x">
+--r
+Content-Type: image/png
+Content-ID: <a@x>
+
+png
+--r--
+`)
+	if m := parseString(newsletter); m.HasAttachment || len(m.Attachments) != 1 {
+		t.Errorf("inline image only: HasAttachment = %v, %d attachments", m.HasAttachment, len(m.Attachments))
+	}
+	if m := parseString(strings.Replace(newsletter, "Content-ID: <a@x>", "Content-Disposition: attachment; filename=a.png", 1)); !m.HasAttachment {
+		t.Error("attached image: HasAttachment = false")
+	}
+}
+
+func TestProblemsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Content-Type: multipart/mixed; boundary=b\r\n\r\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "--b\r\nContent-Type: text/plain; charset=bogus-%d\r\nContent-Transfer-Encoding: x-%d\r\n\r\ncaf\xe9\r\n", i, i)
+	}
+	m := parseString(b.String())
+	if len(m.Problems) != MaxProblems+1 {
+		t.Errorf("%d problems, want %d", len(m.Problems), MaxProblems+1)
+	}
+}

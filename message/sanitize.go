@@ -155,7 +155,9 @@ var policy = sync.OnceValue(func() *bluemonday.Policy {
 // through opts.CIDURL; remote images (src, srcset, background) and CSS
 // url()s are removed unless opts.AllowRemote; CSS in style attributes and
 // elements is filtered (no @import, expression(), javascript:). Links get
-// rel="noopener noreferrer" and target="_blank".
+// rel="noopener noreferrer" and target="_blank". The result is meant for
+// a sandboxed iframe under a Content-Security-Policy, which remains the
+// second line of defence.
 func SanitizeHTML(s string, opts SanitizeOptions) (res SanitizeResult) {
 	defer func() {
 		if recover() != nil {
