@@ -20,7 +20,7 @@ import (
 // stood still while the wall clock went on).
 type clock struct{ offset atomic.Int64 }
 
-func (c *clock) now() time.Time       { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) now() time.Time        { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *clock) sleep(d time.Duration) { c.offset.Add(int64(d)) }
 
 // recorder is a job that records its runs.
@@ -96,7 +96,9 @@ func start(t *testing.T, r *recorder, opts Options) (*Scheduler, context.CancelF
 
 var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func at(h, m, s int) time.Time { return epoch.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second) }
+func at(h, m, s int) time.Time {
+	return epoch.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second)
+}
 
 func wantRuns(t *testing.T, r *recorder, want ...time.Time) {
 	t.Helper()
