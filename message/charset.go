@@ -210,6 +210,9 @@ func toUTF8(b []byte, label, hint string) (string, string) {
 		if !isUTF16(enc) && !(sevenBit(class, enc) && isASCII(b)) && utf8.Valid(b) {
 			return string(b), ""
 		}
+		if !isUTF16(enc) && !sevenBit(class, enc) && mostlyUTF8(b) {
+			return strings.ToValidUTF8(string(b), "\uFFFD"), "charset " + quoteLabel(label) + " mislabelled, read as UTF-8"
+		}
 		s, bad := decodeCount(enc, b)
 		if bad == 0 {
 			return s, ""
@@ -249,6 +252,9 @@ func toUTF8(b []byte, label, hint string) (string, string) {
 		return string(b), ""
 	}
 	if mostlyUTF8(b) {
+		if class == csNone {
+			return strings.ToValidUTF8(string(b), "\uFFFD"), "invalid UTF-8 replaced"
+		}
 		return strings.ToValidUTF8(string(b), "\uFFFD"), "8-bit text in " + describeLabel(class, label) + " read as UTF-8"
 	}
 	s, name := guessDecode(b, hint)
@@ -308,23 +314,6 @@ func isASCII(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// hasUTF8Multibyte reports whether b holds at least one valid multi-byte
-// UTF-8 sequence.
-func hasUTF8Multibyte(b []byte) bool {
-	for i := 0; i < len(b); {
-		if b[i] < 0x80 {
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRune(b[i:])
-		if r != utf8.RuneError && n > 1 {
-			return true
-		}
-		i += max(n, 1)
-	}
-	return false
 }
 
 // decodeUTF16 decodes UTF-16 after a BOM, or guessing the byte order from
