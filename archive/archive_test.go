@@ -182,7 +182,7 @@ func TestVerifyFindsDamageAndAdoptsOrphans(t *testing.T) {
 		t.Fatalf("Verify on a good archive = %+v, %v", rep, err)
 	}
 	// Damage: a different valid zstd stream under bad's name.
-	st, err := a.stage(strings.NewReader("Subject: bad\r\n\r\ntampered\r\n"))
+	st, err := a.stage(strings.NewReader("Subject: bad\r\n\r\ntampered\r\n"), filepath.Join(a.dir, "tmp"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestVerifyFindsDamageAndAdoptsOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Orphan: an object with no catalog row.
-	st, _ = a.stage(strings.NewReader("Subject: orphan\r\n\r\n"))
+	st, _ = a.stage(strings.NewReader("Subject: orphan\r\n\r\n"), filepath.Join(a.dir, "tmp"))
 	os.MkdirAll(filepath.Dir(a.objectPath(st.id)), 0o700)
 	os.Rename(st.tmp, a.objectPath(st.id))
 	rep, err = a.Verify(ctx, 2, nil)

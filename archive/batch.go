@@ -69,6 +69,7 @@ type Batch struct {
 	flags  []Location
 	supers []LocationKey
 	bytes  int64
+	tmpDir string // this batch's own directory under tmp/, made on first Add
 }
 
 type goneMark struct {
@@ -85,7 +86,11 @@ func (b *Batch) Add(r io.Reader, locs ...Location) (Added, error) {
 	if b.a.readOnly {
 		return Added{}, ErrReadOnly
 	}
-	st, err := b.a.stage(r)
+	dir, err := b.dir()
+	if err != nil {
+		return Added{}, err
+	}
+	st, err := b.a.stage(r, dir)
 	if err != nil {
 		return Added{}, err
 	}
@@ -103,6 +108,22 @@ func (b *Batch) Add(r io.Reader, locs ...Location) (Added, error) {
 		b.locs = append(b.locs, l)
 	}
 	return Added{ID: st.id, Size: st.size}, nil
+}
+
+// dir returns the batch's temp directory. Each batch writes into a fresh
+// directory: a directory that has held thousands of files stays large and
+// slow on ext4 even when empty again.
+func (b *Batch) dir() (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tmpDir == "" {
+		d, err := os.MkdirTemp(filepath.Join(b.a.dir, "tmp"), "batch-")
+		if err != nil {
+			return "", fmt.Errorf("create temp dir: %w", err)
+		}
+		b.tmpDir = d
+	}
+	return b.tmpDir, nil
 }
 
 // AddLocation records another location of a message that is already
@@ -178,6 +199,10 @@ func (b *Batch) Discard() {
 }
 
 func (b *Batch) reset() {
+	if b.tmpDir != "" {
+		os.RemoveAll(b.tmpDir)
+		b.tmpDir = ""
+	}
 	b.staged, b.locs, b.states, b.gone, b.flags, b.supers = nil, nil, nil, nil, nil, nil
 	b.ids = map[ID]bool{}
 	b.bytes = 0

@@ -86,8 +86,8 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 // stage streams r into a temporary file in the archive's tmp directory,
 // hashing and compressing on the way. Memory does not depend on the size of
 // the message. The temp file is not synced: Commit does that for a batch.
-func (a *Archive) stage(r io.Reader) (st staged, err error) {
-	f, err := createTemp(filepath.Join(a.dir, "tmp"), "obj-*")
+func (a *Archive) stage(r io.Reader, tmpDir string) (st staged, err error) {
+	f, err := createTemp(tmpDir, "obj-*")
 	if err != nil {
 		return st, fmt.Errorf("create temp object: %w", err)
 	}

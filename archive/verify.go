@@ -160,7 +160,7 @@ func (a *Archive) adopt(ctx context.Context, ids []ID) error {
 		if err != nil {
 			return err
 		}
-		st, err := a.stage(r)
+		st, err := a.stage(r, filepath.Join(a.dir, "tmp"))
 		r.Close()
 		if err != nil {
 			return fmt.Errorf("adopt %s: %w", id, err)

@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // binPath is the mailkeep binary built once for the tests that need a real
@@ -71,4 +73,45 @@ func (r result) must(tb testing.TB) result {
 		tb.Fatalf("exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 	return r
+}
+
+func numCPU() int { return runtime.NumCPU() }
+
+// runPeak runs cmd and returns its wall time and peak RSS in bytes, read
+// from /proc/PID/status (VmHWM) while it runs. (The rusage of a child
+// started by Go includes the parent's memory from before exec, so it
+// cannot be used.)
+func runPeak(cmd *exec.Cmd) (time.Duration, int64, error) {
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var peak int64
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				return 0, 0, fmt.Errorf("%v\n%s", err, out.String())
+			}
+			return time.Since(start), peak, nil
+		case <-tick.C:
+			b, err := os.ReadFile(status)
+			if err != nil {
+				continue
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				var kb int64
+				if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil && kb*1024 > peak {
+					peak = kb * 1024
+				}
+			}
+		}
+	}
 }

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mailkeep/mailkeep/internal/mailgen"
+)
+
+// TestBenchImport measures `mailkeep import maildir` of a generated Maildir
+// (realistic sizes, median about 6 KB, a few multi-MB messages) into a fresh
+// archive, against `cp -r` of the same Maildir. Run with MAILKEEP_BENCH=1
+// (MAILKEEP_BENCH_N sets the count, default 20,000).
+func TestBenchImport(t *testing.T) {
+	if os.Getenv("MAILKEEP_BENCH") != "1" {
+		t.Skip("benchmark: set MAILKEEP_BENCH=1")
+	}
+	n := 20000
+	if s := os.Getenv("MAILKEEP_BENCH_N"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	dir := t.TempDir()
+	md := filepath.Join(dir, "Maildir")
+	g := mailgen.New(mailgen.Options{Seed: 7})
+	var raws [][]byte
+	var rawBytes int64
+	for i := 0; i < n; i++ {
+		m := g.Next()
+		raws = append(raws, m.Raw)
+		rawBytes += int64(len(m.Raw))
+	}
+	writeMaildir(t, md, raws)
+	raws = nil
+	syscall.Sync()
+
+	timeCmd := func(name string, args ...string) (time.Duration, int64) {
+		cmd := exec.Command(name, args...)
+		cmd.Env = append(os.Environ(), "MAILKEEP_CONFIG=/nonexistent")
+		start := time.Now()
+		d, peak, err := runPeak(cmd)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		_ = start
+		return d, peak
+	}
+	cpDur, _ := timeCmd("cp", "-r", md, filepath.Join(dir, "copy"))
+	syscall.Sync()
+	arc := filepath.Join(dir, "archive")
+	impDur, rss := timeCmd(binPath, "--archive", arc, "import", "--no-index", "maildir", md)
+	st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
+	if st["messages"] != int64(n) {
+		t.Fatalf("imported %d messages, want %d", st["messages"], n)
+	}
+	rate := float64(n) / impDur.Seconds()
+	t.Logf("machine: %d cores; %d messages, %.1f MB raw", numCPU(), n, float64(rawBytes)/1e6)
+	t.Logf("%-34s %8s %10s %9s %9s", "", "time", "msgs/s", "MB/s", "peak RSS")
+	t.Logf("%-34s %8s %10.0f %9.1f %9s", "cp -r (floor)", cpDur.Round(time.Millisecond), float64(n)/cpDur.Seconds(), float64(rawBytes)/1e6/cpDur.Seconds(), "-")
+	t.Logf("%-34s %8s %10.0f %9.1f %8.0fMB", "mailkeep import (durable)", impDur.Round(time.Millisecond), rate, float64(rawBytes)/1e6/impDur.Seconds(), float64(rss)/1e6)
+	t.Logf("stored %.1f MB = %.0f%% of the raw bytes; import takes %.2f× the time of cp -r",
+		float64(st["bytes_stored"])/1e6, 100*float64(st["bytes_stored"])/float64(st["bytes_raw"]), impDur.Seconds()/cpDur.Seconds())
+	fmt.Fprintf(os.Stderr, "import: %.0f msgs/s, RSS %.0f MB\n", rate, float64(rss)/1e6)
+}
