@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-
 )
 
 func (a *app) showCommand() *cobra.Command {
@@ -61,4 +60,3 @@ least 6 hex digits). --raw writes the archived bytes exactly, so
 	c.Flags().BoolVar(&asJSON, "json", false, "print catalog facts, locations and the decoded message as JSON")
 	return c
 }
-
