@@ -37,15 +37,16 @@ func (p *parser) leaf(c entityCtx, h header, ct string, prm params, cte string, 
 	if col != nil {
 		sink = io.MultiWriter(cnt, col)
 	}
-	if p.target != "" && !wantInner {
-		sink = io.Discard
-	}
 	switch cte {
 	case "", "base64", "quoted-printable":
 	default:
 		p.problem("part %s: unknown Content-Transfer-Encoding %q read as is", c.path, cutUTF8(strings.ToValidUTF8(cte, "?"), 40))
 	}
 	dec := newTransferDecoder(cte, sink)
+	if p.target != "" && !wantInner {
+		// Finding a part needs only where its body is.
+		dec = identity{io.Discard}
+	}
 	var end hit
 	eol := 0
 	for {
