@@ -43,8 +43,9 @@ type boxSync struct {
 	pending *fetch.SyncState
 	// live holds the archived locations under the current UIDVALIDITY
 	// that are not gone: UID → sorted flags.
-	live map[uint32][]string
-	prog progress
+	live     map[uint32][]string
+	prog     progress
+	inflight *inflight // the batch being committed
 }
 
 // entry is one new message as the listing described it.
@@ -91,7 +92,12 @@ func (r *run) syncMailbox(ctx context.Context, cn *conn, name string) error {
 	return nil
 }
 
-func (bs *boxSync) sync(ctx context.Context) error {
+func (bs *boxSync) sync(ctx context.Context) (err error) {
+	defer func() {
+		if werr := bs.waitCommit(); err == nil {
+			err = werr
+		}
+	}()
 	if err := bs.load(ctx); err != nil {
 		return err
 	}
@@ -222,6 +228,9 @@ func (bs *boxSync) setState(b *fetch.Batch, last uint32) {
 // committed one. The read deadline rests meanwhile: a commit may take
 // longer than the network timeout.
 func (bs *boxSync) commit(ctx context.Context, b *fetch.Batch, gone, changed int) error {
+	if err := bs.waitCommit(); err != nil {
+		return err
+	}
 	if b.Empty() {
 		return nil
 	}
