@@ -13,7 +13,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -80,17 +79,44 @@ type measured struct {
 }
 
 // measure runs cmd and returns its wall time and peak resident memory.
+// The peak is the VmHWM of /proc/PID/status, sampled while it runs: the
+// rusage of a child started by Go counts the parent's memory too (the
+// child shares it until exec).
 func measure(tb testing.TB, cmd *exec.Cmd) measured {
 	tb.Helper()
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		tb.Fatalf("%s: %v\n%s", cmd.Path, err, out.String())
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
 	}
-	m := measured{dur: time.Since(start), out: out.String()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		m.maxRSS = int64(ru.Maxrss) * 1024 // kilobytes on Linux
+	done := make(chan struct{})
+	peak := make(chan int64)
+	go func() {
+		var hwm int64
+		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		for {
+			if b, err := os.ReadFile(status); err == nil {
+				for _, line := range strings.Split(string(b), "\n") {
+					if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+						kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+						hwm = max(hwm, kb*1024)
+					}
+				}
+			}
+			select {
+			case <-done:
+				peak <- hwm
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	m := measured{dur: time.Since(start), out: out.String(), maxRSS: <-peak}
+	if err != nil {
+		tb.Fatalf("%s: %v\n%s", cmd.Path, err, out.String())
 	}
 	return m
 }

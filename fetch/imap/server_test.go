@@ -41,10 +41,11 @@ type memServer struct {
 	addr string // recorded listener
 	adm  string // admin listener
 
-	opts      memOptions
-	mu        sync.Mutex
-	sent      bytes.Buffer // what clients sent to addr
-	fetchHook fetchHook
+	opts       memOptions
+	mu         sync.Mutex
+	sent       bytes.Buffer // what clients sent to addr
+	fetchHook  fetchHook
+	selectFail map[string]bool // EXAMINE of these mailboxes fails
 }
 
 // fetchHook replaces a body FETCH (one with a body section); inner is the
@@ -125,6 +126,16 @@ func (h *hookSession) Fetch(w *imapserver.FetchWriter, set goimap.NumSet, opts *
 		return hook(h.Session, w, set, opts)
 	}
 	return h.Session.Fetch(w, set, opts)
+}
+
+func (h *hookSession) Select(name string, opts *goimap.SelectOptions) (*goimap.SelectData, error) {
+	h.s.mu.Lock()
+	fail := h.s.selectFail[name]
+	h.s.mu.Unlock()
+	if fail {
+		return nil, &goimap.Error{Type: goimap.StatusResponseTypeNo, Code: goimap.ResponseCodeServerBug, Text: "mailbox index is corrupt"}
+	}
+	return h.Session.Select(name, opts)
 }
 
 func (s *memServer) setHook(h fetchHook) {

@@ -322,6 +322,125 @@ func TestWrongPassword(t *testing.T) {
 	t.Logf("error: %s", a.Error)
 }
 
+// TestMissingMessage: a message the server leaves out of the FETCH
+// response (OK, but no data) is asked for once more, then reported as
+// failed, and fetched by the next run.
+func TestMissingMessage(t *testing.T) {
+	s := newMemServer(t)
+	msgs := testMessages(0, 6)
+	uids := s.deliver("INBOX", msgs...)
+	const bad = 5
+	var asked []string
+	s.setHook(func(inner imapserver.Session, w *imapserver.FetchWriter, set goimap.NumSet, opts *goimap.FetchOptions) error {
+		asked = append(asked, set.String())
+		nums, _ := set.(goimap.UIDSet).Nums()
+		var rest goimap.UIDSet
+		for _, n := range nums {
+			if n != bad {
+				rest.AddNum(n)
+			}
+		}
+		if len(rest) == 0 {
+			return nil
+		}
+		return inner.Fetch(w, rest, opts)
+	})
+	arc := openArchive(t)
+	src := New(s.account(), Options{})
+	rep := runSources(t, context.Background(), arc, fetch.Options{}, src)
+	m := box(t, rep, "INBOX")
+	if len(m.Failed) != 1 || m.Failed[0].UID != bad || m.New != 5 {
+		t.Fatalf("report = %+v, want UID %d failed and 5 new", *m, bad)
+	}
+	if !slices.Equal(asked, []string{"1:6", "5"}) {
+		t.Errorf("body fetches %q, want the batch then UID 5 alone", asked)
+	}
+	if st, _, _ := arc.State(context.Background(), "acct", "INBOX"); st.LastUID != bad-1 {
+		t.Errorf("LastUID = %d, want %d", st.LastUID, bad-1)
+	}
+	s.setHook(nil)
+	rep = runOK(t, arc, src)
+	if m := box(t, rep, "INBOX"); m.New != 1 || m.Archived != 6 {
+		t.Errorf("second run: report = %+v", *m)
+	}
+	checkArchived(t, arc, "acct", "INBOX", mapOf(uids, msgs))
+}
+
+// TestStarQuirk: "UID FETCH n:*" returns the highest message even when
+// its UID is below n; it must not be taken for a new one.
+func TestStarQuirk(t *testing.T) {
+	s := newMemServer(t)
+	s.deliver("INBOX", testMessages(0, 3)...)
+	arc := openArchive(t)
+	src := New(s.account(), Options{})
+	runOK(t, arc, src)
+	// UIDNEXT moves on, but the mailbox ends with UID 3 again.
+	s.deliver("INBOX", testMessage(50, ""))
+	s.expunge("INBOX", 4)
+	s.commands()
+	rep := runOK(t, arc, src)
+	if m := box(t, rep, "INBOX"); m.Seen != 0 || m.Gone != 0 || m.Archived != 3 {
+		t.Errorf("report = %+v, want nothing fetched or gone", *m)
+	}
+	if got := bodyFetches(s.commands()); len(got) > 0 {
+		t.Errorf("sent %q", got)
+	}
+	if st, _, _ := arc.State(context.Background(), "acct", "INBOX"); st.LastUID != 4 {
+		t.Errorf("LastUID = %d, want 4 (UIDNEXT-1)", st.LastUID)
+	}
+}
+
+// TestMailboxError: a mailbox the server cannot open is a warning; the
+// others are archived over the same connection.
+func TestMailboxError(t *testing.T) {
+	s := newMemServer(t)
+	for _, b := range []string{"A", "B", "C"} {
+		s.create(b)
+		s.deliver(b, testMessage(len(b), b))
+	}
+	s.mu.Lock()
+	s.selectFail = map[string]bool{"B": true}
+	s.mu.Unlock()
+	arc := openArchive(t)
+	rep := runSources(t, context.Background(), arc, fetch.Options{}, New(s.account(), Options{}))
+	a := rep.Accounts[0]
+	if a.Error != "" || len(a.Warnings) != 1 || !strings.Contains(a.Warnings[0], "B") || !strings.Contains(a.Warnings[0], "corrupt") {
+		t.Errorf("account report = %+v, want one warning about B", a)
+	}
+	if tot := rep.Totals(); tot.New != 2 { // INBOX is empty
+		t.Errorf("totals = %+v, want A and C archived", tot)
+	}
+	logins := 0
+	for _, c := range s.commands() {
+		if strings.Contains(c, " LOGIN ") {
+			logins++
+		}
+	}
+	if logins != 1 {
+		t.Errorf("%d logins, want one connection for all mailboxes", logins)
+	}
+}
+
+// TestSeveralAccounts: two accounts (two servers) in one run.
+func TestSeveralAccounts(t *testing.T) {
+	s1, s2 := newMemServer(t), newMemServer(t)
+	shared := testMessage(1, "in both")
+	u1 := s1.deliver("INBOX", shared, testMessage(2, "one"))
+	u2 := s2.deliver("INBOX", shared, testMessage(3, "two"))
+	a1, a2 := s1.account(), s2.account()
+	a1.Name, a2.Name = "one", "two"
+	arc := openArchive(t)
+	rep := runSources(t, context.Background(), arc, fetch.Options{}, New(a1, Options{}), New(a2, Options{}))
+	if !rep.OK() || len(rep.Accounts) != 2 {
+		t.Fatalf("run: %s", rep.Summary())
+	}
+	if tot := rep.Totals(); tot.New != 3 || tot.Seen != 4 {
+		t.Errorf("totals = %+v, want 3 new of 4", tot)
+	}
+	checkArchived(t, arc, "one", "INBOX", mapOf(u1, [][]byte{shared, testMessage(2, "one")}))
+	checkArchived(t, arc, "two", "INBOX", mapOf(u2, [][]byte{shared, testMessage(3, "two")}))
+}
+
 // TestFailedMessage: a message the server refuses (NO for its UID) is
 // reported by UID, the others are stored, the state stays below it, and
 // the next run fetches it (and only it).
