@@ -117,6 +117,7 @@ func New(job Job, opts Options) (*Scheduler, error) {
 		}
 		s.spec = spec
 		s.st.Schedule = opts.Spec
+		s.plan(s.now())
 	}
 	return s, nil
 }

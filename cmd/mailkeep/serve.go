@@ -1,11 +1,576 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mailkeep/mailkeep/archive"
+	"github.com/mailkeep/mailkeep/config"
+	"github.com/mailkeep/mailkeep/fetch"
+	"github.com/mailkeep/mailkeep/index"
+	"github.com/mailkeep/mailkeep/schedule"
+)
 
 func (a *app) serveCommand() *cobra.Command {
-	return &cobra.Command{Use: "serve", Short: "Serve the web UI and fetch on a schedule (coming with the web UI)", Hidden: true}
+	var o serveOptions
+	c := &cobra.Command{
+		Use:   "serve [--listen ADDR] [--no-schedule]",
+		Short: "Serve the web UI and fetch every account on a schedule",
+		Long: `serve runs until it is stopped: it serves the web UI (search, messages, status)
+on web.listen (default 127.0.0.1:8025) and fetches every account on schedule.cron
+(default "0 3 * * *", nightly at 03:00 local time; "@every 6h" works too), one run at
+a time, after a random delay of up to schedule.jitter. New mail is searchable as soon
+as each batch is archived. The status page's "Fetch now" button (POST /api/fetch)
+starts a run at once; so does "mailkeep fetch" while serve runs.
+
+serve holds the archive and its index: other commands that write (fetch, import,
+reindex) say so while it runs. Listening on an address other than loopback needs a
+web password (password_command, password_env or password in [web]).
+
+SIGTERM or Ctrl-C stops it gracefully: no new requests, the fetch in progress
+commits what is complete, the index is closed. A second signal exits at once;
+nothing archived is lost either way.
+
+` + exitHelp,
+		Example: `  mailkeep serve
+  mailkeep serve --listen 127.0.0.1:9000
+  mailkeep serve --no-schedule     # web UI only; fetch with the "Fetch now" button`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.serve(cmd.Context(), o)
+		},
+	}
+	c.Flags().StringVar(&o.listen, "listen", "", "address to serve the web UI on (default web.listen of the config, else "+config.DefaultListen+")")
+	c.Flags().BoolVar(&o.noSchedule, "no-schedule", false, "do not fetch on a schedule (only when asked)")
+	return c
 }
 
-func (a *app) demoCommand() *cobra.Command {
-	return &cobra.Command{Use: "demo", Short: "Run a demo with built-in mail servers (coming with serve)", Hidden: true}
+// serveOptions are what serve and demo change of the serving.
+type serveOptions struct {
+	listen     string // "" means the config's web.listen
+	noSchedule bool
+	// cron replaces the config's schedule.cron when not "".
+	cron string
+	// fetchFirst runs one fetch before the web UI starts (demo).
+	fetchFirst bool
+	// fallback: when the address is in use, listen on any free port of
+	// loopback instead (demo with its default address).
+	fallback bool
+	// ready is called once the web UI is listening, with its URL.
+	ready func(url string, idx *index.Index)
+}
+
+// shutdownTimeout is how long requests in flight get to finish on stop.
+const shutdownTimeout = 5 * time.Second
+
+// addrFile names the file in the archive directory where a running serve
+// writes its address, so that other commands can ask it (see askServer).
+const addrFile = "serve.addr"
+
+// serve is "mailkeep serve", and "mailkeep demo" once its servers run:
+// one process that holds the archive, the index, the web UI and the
+// schedule, all under one errgroup.
+func (a *app) serve(ctx context.Context, o serveOptions) error {
+	cfg, err := a.config(true)
+	if err != nil {
+		return err
+	}
+	listen := cmp.Or(o.listen, cfg.Web.Listen, config.DefaultListen)
+	if err := cfg.Web.CheckListen(listen); err != nil {
+		return err
+	}
+	password, err := cfg.Web.Password(ctx)
+	if err != nil {
+		return err
+	}
+	spec := cmp.Or(o.cron, cfg.Schedule.Cron)
+	if o.noSchedule {
+		spec = ""
+	}
+	if len(cfg.Accounts) == 0 {
+		a.log.Warn("no accounts in the config: serving the archive without fetching", "config", cfg.Path)
+		spec = ""
+	}
+
+	stopSignals := a.exitOnSecondSignal()
+	defer stopSignals()
+
+	arc, err := a.openArchive(ctx, true, true)
+	if err != nil {
+		return err
+	}
+	defer arc.Close()
+	idx, err := index.Open(ctx, arc, index.Options{Logger: a.log, Progress: a.indexProgress("indexing")})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := idx.Close(); err != nil {
+			a.log.Error("close index", "err", err)
+		}
+	}()
+
+	f := &fetcher{a: a, cfg: cfg, arc: arc, kick: make(chan struct{}, 1)}
+	sched, err := schedule.New(f.run, schedule.Options{Spec: spec, Jitter: cfg.Schedule.Jitter, Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("%w: schedule.cron: %w", config.ErrConfig, err)
+	}
+	if o.fetchFirst {
+		if _, err := f.run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("first fetch", "err", err)
+		}
+		if _, err := idx.Update(ctx, a.indexProgress("indexing")); err != nil && ctx.Err() == nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil // stopped before serving
+		}
+	}
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil && o.fallback && addrInUse(err) {
+		a.log.Info("address in use: listening on another port", "listen", listen)
+		listen = "127.0.0.1:0"
+		ln, err = net.Listen("tcp", listen)
+	}
+	if err != nil {
+		return fmt.Errorf("web UI: %w", err)
+	}
+	defer ln.Close()
+	url := "http://" + dialAddr(ln.Addr().String()) + "/"
+	h, err := newWeb(webOptions{
+		Archive: arc, Index: idx, Logger: a.log, Password: password,
+		AllowedHosts: allowedHosts(listen, ln.Addr().String()),
+		Runner:       &runner{s: sched, f: f}, Accounts: accountInfos(cfg),
+		StaleAfter: cfg.Schedule.StaleAfter, Now: time.Now,
+	})
+	if err != nil {
+		return err
+	}
+	removeAddr, err := writeAddrFile(arc.Dir(), dialAddr(ln.Addr().String()))
+	if err != nil {
+		return err
+	}
+	defer removeAddr()
+
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("web UI: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), shutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			a.log.Warn("web UI: requests still running at shutdown were cut", "err", err)
+			srv.Close()
+		}
+		return nil
+	})
+	g.Go(func() error { return sched.Run(gctx) })
+	g.Go(func() error { return f.indexer(gctx, idx) })
+
+	st := sched.State()
+	a.log.Info("serving", "url", url, "archive", arc.Dir(), "schedule", cmp.Or(st.Schedule, "off"), "next", st.Next)
+	fmt.Fprintf(a.stdout, "mailkeep: serving %s\n", url)
+	if o.ready != nil {
+		o.ready(url, idx)
+	}
+	err = g.Wait()
+	a.log.Info("stopped")
+	return err // nil when stopped by a signal: that is how serve ends
+}
+
+// fetcher is serve's scheduled job: one fetch of every account, and the
+// indexer that follows its commits.
+type fetcher struct {
+	a    *app
+	cfg  *config.Config
+	arc  *archive.Archive
+	kick chan struct{} // capacity 1: the index has something to catch up on
+
+	mu      sync.Mutex
+	current fetch.ProgressEvent // the latest progress of the run, if any
+	started time.Time
+}
+
+// errRunFailed marks a run whose report is not OK; the summary says why.
+var errRunFailed = errors.New("some messages or accounts failed (retried next run)")
+
+// run fetches every account once. Cancelling ctx stops it after the
+// batches in flight are committed.
+func (f *fetcher) run(ctx context.Context) (string, error) {
+	srcs, err := f.a.sources(f.cfg, "")
+	if err != nil {
+		return "", err
+	}
+	f.mu.Lock()
+	f.started, f.current = time.Now(), fetch.ProgressEvent{}
+	f.mu.Unlock()
+	rep, err := fetch.Run(ctx, f.arc, srcs, fetch.Options{
+		Kind: "fetch", Logger: f.a.log, Progress: f,
+		OnCommit: func(fetch.Committed) { f.index() },
+	})
+	f.index() // flags and gone marks change outside batches too
+	if err != nil {
+		return "", err
+	}
+	if ctx.Err() != nil {
+		return rep.Summary(), fmt.Errorf("stopped: what was complete is archived: %w", ctx.Err())
+	}
+	if !rep.OK() {
+		for _, d := range rep.Details() {
+			f.a.log.Error("fetch problem", "detail", d)
+		}
+		return rep.Summary(), fmt.Errorf("%s: %w", rep.Summary(), errRunFailed)
+	}
+	return rep.Summary(), nil
+}
+
+// index asks the indexer to catch up; it never blocks.
+func (f *fetcher) index() {
+	select {
+	case f.kick <- struct{}{}:
+	default:
+	}
+}
+
+// indexer brings the index up to date whenever a batch was committed,
+// until ctx is cancelled. Index errors are logged, not fatal: the index is
+// derived, and the next update (or start) catches up.
+func (f *fetcher) indexer(ctx context.Context, idx *index.Index) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-f.kick:
+		}
+		n, err := idx.Update(ctx, nil)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			f.a.log.Error("index update failed; the mail is archived and the next update retries", "err", err)
+		case n > 0:
+			f.a.log.Debug("indexed", "n", n)
+		}
+	}
+}
+
+// Update and Done implement fetch.Progress for the status page.
+func (f *fetcher) Update(p fetch.ProgressEvent) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.current = p
+}
+
+func (f *fetcher) Done() {}
+
+// progress describes the run in progress in one line.
+func (f *fetcher) progress() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.current.Account == "" {
+		return "starting"
+	}
+	return fetch.FormatProgress(f.current, time.Since(f.started))
+}
+
+// runner is what the web UI sees of the schedule (web.Runner).
+type runner struct {
+	s *schedule.Scheduler
+	f *fetcher
+}
+
+func (r *runner) FetchNow() error {
+	err := r.s.Trigger()
+	if errors.Is(err, schedule.ErrRunning) {
+		return errWebRunning
+	}
+	return err
+}
+
+func (r *runner) State() runnerState {
+	st := r.s.State()
+	out := runnerState{Running: st.Running, Schedule: st.Schedule, Next: st.Next}
+	if st.Running {
+		out.Current = r.f.progress()
+	}
+	return out
+}
+
+// accountInfos lists the accounts for the status page.
+func accountInfos(cfg *config.Config) []accountInfo {
+	var out []accountInfo
+	for _, acct := range cfg.Accounts {
+		out = append(out, accountInfo{Name: acct.Name, Protocol: string(acct.Protocol), Host: acct.Host})
+	}
+	return out
+}
+
+// allowedHosts are the Host headers the web UI accepts: the address it
+// was asked to listen on and the one it got, and loopback names for the
+// port when it listens on loopback or everywhere.
+func allowedHosts(listen, bound string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(h string) {
+		if h != "" && !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	host, _, _ := net.SplitHostPort(listen)
+	_, port, _ := net.SplitHostPort(bound)
+	add(listen)
+	add(bound)
+	add(dialAddr(bound))
+	if ip := net.ParseIP(strings.Trim(host, "[]")); host == "" || host == "localhost" || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+		add(net.JoinHostPort("localhost", port))
+		add(net.JoinHostPort("127.0.0.1", port))
+		add(net.JoinHostPort("::1", port))
+	}
+	return out
+}
+
+// dialAddr turns a listening address into one to connect to: an
+// unspecified host (0.0.0.0, ::) becomes loopback.
+func dialAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		if ip != nil && ip.To4() == nil {
+			host = "::1"
+		} else {
+			host = "127.0.0.1"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// writeAddrFile records the server's address in the archive directory
+// (written to a temporary file and renamed, so a reader never sees half of
+// it) and returns a func that removes it again.
+func writeAddrFile(dir, addr string) (func(), error) {
+	path := filepath.Join(dir, addrFile)
+	tmp, err := os.CreateTemp(dir, addrFile+".tmp*")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	_, err = tmp.WriteString(addr + "\n")
+	err = errors.Join(err, tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return func() { os.Remove(path) }, nil
+}
+
+// readAddrFile returns the address a running serve wrote, or "".
+func readAddrFile(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, addrFile))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// exitNow ends the process; a seam for tests.
+var exitNow = os.Exit
+
+// sameSignal is how soon after the first a signal counts as a repeat of it.
+const sameSignal = 300 * time.Millisecond
+
+// exitOnSecondSignal makes a second SIGINT or SIGTERM end the process at
+// once (the first cancels the command's context: a graceful stop).
+// Nothing durable is lost by exiting: every write is ordered so that a
+// crash at any instant is safe. The returned func stops listening.
+func (a *app) exitOnSecondSignal() (stop func()) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var first time.Time
+		for {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+				// Some senders signal the process and then its group
+				// (GNU timeout): a repeat within moments is the same one.
+				switch {
+				case first.IsZero():
+					first = time.Now()
+				case time.Since(first) >= sameSignal:
+					fmt.Fprintln(a.stderr, "mailkeep: second signal: exiting now (everything archived so far is safe)")
+					exitNow(1)
+				}
+			}
+		}
+	})
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+		wg.Wait()
+	}
+}
+
+// askServer sends a request to the "mailkeep serve" running on the archive
+// in dir, at the address it recorded in serve.addr. It returns an error
+// when none is recorded or none answers.
+func (a *app) askServer(ctx context.Context, dir, method, path string) (*http.Response, error) {
+	addr := readAddrFile(dir)
+	if addr == "" {
+		return nil, errors.New("no running server recorded its address")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, nil)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if cfg, err := a.config(true); err == nil && cfg.Web.Secret.IsSet() {
+		p, err := cfg.Web.Password(ctx)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		req.SetBasicAuth("mailkeep", p)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("ask mailkeep serve at %s: %w", addr, err)
+	}
+	resp.Body = cancelOnClose{resp.Body, cancel}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	body interface {
+		Read([]byte) (int, error)
+		Close() error
+	}
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Read(p []byte) (int, error) { return c.body.Read(p) }
+func (c cancelOnClose) Close() error               { err := c.body.Close(); c.cancel(); return err }
+
+// fetchViaServer is what "mailkeep fetch" does when the archive is locked
+// by a running serve: it asks the server to fetch now and says so. It
+// returns locked (the exit-code table explains it) when no server answers.
+func (a *app) fetchViaServer(ctx context.Context, locked error) error {
+	var le *archive.LockedError
+	if !errors.As(locked, &le) {
+		return locked
+	}
+	resp, err := a.askServer(ctx, le.Dir, http.MethodPost, "/api/fetch")
+	if err != nil {
+		a.log.Debug("no server to ask", "err", err)
+		return locked
+	}
+	defer resp.Body.Close()
+	status := "http://" + readAddrFile(le.Dir) + "/status"
+	switch {
+	case resp.StatusCode == http.StatusConflict:
+		fmt.Fprintf(a.stdout, "mailkeep serve (pid %d) is fetching already; follow it at %s\n", le.PID, status)
+		return nil
+	case resp.StatusCode/100 == 2:
+		fmt.Fprintf(a.stdout, "mailkeep serve (pid %d) holds the archive: asked it to fetch now; follow it at %s\n", le.PID, status)
+		return nil
+	}
+	return fmt.Errorf("%w; asking it to fetch instead got %s", locked, resp.Status)
+}
+
+// The web UI, as serve uses it. Until the web package lands this is a
+// stand-in with the same options that serves the JSON API only; then
+// newWeb calls web.New and these types become web's.
+type (
+	webOptions struct {
+		Archive      *archive.Archive
+		Index        *index.Index
+		Logger       *slog.Logger
+		Password     string
+		AllowedHosts []string
+		Runner       *runner
+		Accounts     []accountInfo
+		StaleAfter   time.Duration
+		Now          func() time.Time
+	}
+	accountInfo struct{ Name, Protocol, Host string }
+	runnerState struct {
+		Running  bool
+		Schedule string
+		Next     time.Time
+		Current  string
+	}
+)
+
+var errWebRunning = errors.New("a fetch is already running")
+
+var newWeb = func(o webOptions) (http.Handler, error) { return apiStandIn(o), nil }
+
+// apiStandIn serves /api/search, /api/status and POST /api/fetch.
+func apiStandIn(o webOptions) http.Handler {
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, code int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(v)
+	}
+	mux.HandleFunc("GET /api/search", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		offset, _ := strconv.Atoi(q.Get("offset"))
+		res, err := o.Index.Search(r.Context(), index.Request{Query: q.Get("q"), Limit: limit, Offset: offset, Sort: q.Get("sort")})
+		if err != nil {
+			reply(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		reply(w, http.StatusOK, res)
+	})
+	mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, http.StatusOK, o.Runner.State())
+	})
+	mux.HandleFunc("POST /api/fetch", func(w http.ResponseWriter, r *http.Request) {
+		if err := o.Runner.FetchNow(); err != nil {
+			reply(w, http.StatusConflict, map[string]string{"error": err.Error()})
+			return
+		}
+		reply(w, http.StatusAccepted, map[string]string{"status": "started"})
+	})
+	return mux
 }
