@@ -46,7 +46,12 @@ func run(ctx context.Context, args []string, e env) int {
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	err := root.ExecuteContext(ctx)
+	var err error
+	if _, _, ferr := root.Find(args); ferr != nil {
+		err = usageError{ferr}
+	} else {
+		err = root.ExecuteContext(ctx)
+	}
 	if err == nil {
 		return 0
 	}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestInitWritesPrivateConfig(t *testing.T) {
+	home := t.TempDir()
+	cfg := filepath.Join(home, "cfg", "config.toml")
+	arc := filepath.Join(home, "arc")
+	vars := map[string]string{"HOME": home}
+	r := runIn(t, vars, "--config", cfg, "--archive", arc, "init").must(t)
+	if !strings.Contains(r.stdout, "wrote config") {
+		t.Fatalf("init printed %q", r.stdout)
+	}
+	fi, err := os.Stat(cfg)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("config mode = %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+	if _, err := os.Stat(filepath.Join(arc, "FORMAT")); err != nil {
+		t.Fatalf("archive not created: %v", err)
+	}
+	// The starter config records the archive, so later commands find it.
+	r = runIn(t, vars, "--config", cfg, "stats", "--json").must(t)
+	if !strings.Contains(r.stdout, `"messages":0`) {
+		t.Fatalf("stats after init = %q", r.stdout)
+	}
+	// A second init leaves the config alone.
+	r = runIn(t, vars, "--config", cfg, "init").must(t)
+	if !strings.Contains(r.stdout, "exists") {
+		t.Fatalf("second init printed %q", r.stdout)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(bad, []byte("archive_dir = \"/tmp/x\"\n[[account]]\nname = \"a\"\nprotocol = \"imap\"\nhost = \"h\"\nusername = \"u\"\npassword = \"p\"\nsecurity = \"tsl\"\nbogus = 1\n"), 0o600)
+	cases := []struct {
+		name string
+		argv []string
+		code int
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"unknown flag", []string{"search", "--frob", "x"}, 2, "unknown flag"},
+		{"bad config names file and key", []string{"--config", bad, "fetch"}, 2, "account[0].security"},
+		{"unknown key", []string{"--config", bad, "fetch"}, 2, "bogus"},
+		{"missing config", []string{"--config", filepath.Join(dir, "none.toml"), "fetch"}, 2, "mailkeep init"},
+		{"no archive", []string{"--archive", filepath.Join(dir, "nothing"), "stats"}, 1, "no archive here"},
+		{"bad id", []string{"--archive", dir, "show", "xyz"}, 1, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runIn(t, map[string]string{"HOME": dir}, c.argv...)
+			if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("mailkeep %v: exit %d, stderr %q; want exit %d mentioning %q", c.argv, r.code, r.stderr, c.code, c.want)
+			}
+		})
+	}
+}
