@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +24,7 @@ import (
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/index"
 	"github.com/mailkeep/mailkeep/schedule"
+	"github.com/mailkeep/mailkeep/web"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -155,11 +154,13 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	defer ln.Close()
 	url := "http://" + dialAddr(ln.Addr().String()) + "/"
-	h, err := newWeb(webOptions{
-		Archive: arc, Index: idx, Logger: a.log, Password: password,
-		AllowedHosts: allowedHosts(listen, ln.Addr().String()),
-		Runner:       &runner{s: sched, f: f}, Accounts: accountInfos(cfg),
-		StaleAfter: cfg.Schedule.StaleAfter, Now: time.Now,
+	hosts, err := allowedHosts(listen, ln.Addr().String())
+	if err != nil {
+		return err
+	}
+	h, err := web.New(web.Options{
+		Archive: arc, Index: idx, Logger: a.log, Password: password, AllowedHosts: hosts,
+		Runner: &runner{s: sched, f: f}, Accounts: accountInfos(cfg), StaleAfter: cfg.Schedule.StaleAfter,
 	})
 	if err != nil {
 		return err
@@ -302,7 +303,7 @@ func (f *fetcher) progress() string {
 	return fetch.FormatProgress(f.current, time.Since(f.started))
 }
 
-// runner is what the web UI sees of the schedule (web.Runner).
+// runner is what the web UI sees of the schedule: a web.Runner.
 type runner struct {
 	s *schedule.Scheduler
 	f *fetcher
@@ -311,14 +312,14 @@ type runner struct {
 func (r *runner) FetchNow() error {
 	err := r.s.Trigger()
 	if errors.Is(err, schedule.ErrRunning) {
-		return errWebRunning
+		return web.ErrRunning
 	}
 	return err
 }
 
-func (r *runner) State() runnerState {
+func (r *runner) State() web.RunnerState {
 	st := r.s.State()
-	out := runnerState{Running: st.Running, Schedule: st.Schedule, Next: st.Next}
+	out := web.RunnerState{Running: st.Running, Schedule: st.Schedule, Next: st.Next}
 	if st.Running {
 		out.Current = r.f.progress()
 	}
@@ -326,37 +327,27 @@ func (r *runner) State() runnerState {
 }
 
 // accountInfos lists the accounts for the status page.
-func accountInfos(cfg *config.Config) []accountInfo {
-	var out []accountInfo
+func accountInfos(cfg *config.Config) []web.AccountInfo {
+	var out []web.AccountInfo
 	for _, acct := range cfg.Accounts {
-		out = append(out, accountInfo{Name: acct.Name, Protocol: string(acct.Protocol), Host: acct.Host})
+		out = append(out, web.AccountInfo{Name: acct.Name, Protocol: string(acct.Protocol), Host: acct.Host})
 	}
 	return out
 }
 
-// allowedHosts are the Host headers the web UI accepts: the address it
-// was asked to listen on and the one it got, and loopback names for the
-// port when it listens on loopback or everywhere.
-func allowedHosts(listen, bound string) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(h string) {
-		if h != "" && !seen[h] {
-			seen[h] = true
-			out = append(out, h)
-		}
+// allowedHosts are the Host headers the web UI answers to: those of the
+// address it listens on (web.HostsFor), and the name it was asked to
+// listen on, when that is a name.
+func allowedHosts(listen, bound string) ([]string, error) {
+	hosts, err := web.HostsFor(bound)
+	if err != nil {
+		return nil, err
 	}
 	host, _, _ := net.SplitHostPort(listen)
-	_, port, _ := net.SplitHostPort(bound)
-	add(listen)
-	add(bound)
-	add(dialAddr(bound))
-	if ip := net.ParseIP(strings.Trim(host, "[]")); host == "" || host == "localhost" || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
-		add(net.JoinHostPort("localhost", port))
-		add(net.JoinHostPort("127.0.0.1", port))
-		add(net.JoinHostPort("::1", port))
+	if _, port, err := net.SplitHostPort(bound); err == nil && host != "" && net.ParseIP(strings.Trim(host, "[]")) == nil {
+		hosts = append(hosts, net.JoinHostPort(host, port))
 	}
-	return out
+	return hosts, nil
 }
 
 // dialAddr turns a listening address into one to connect to: an
@@ -513,64 +504,4 @@ func (a *app) fetchViaServer(ctx context.Context, locked error) error {
 		return nil
 	}
 	return fmt.Errorf("%w; asking it to fetch instead got %s", locked, resp.Status)
-}
-
-// The web UI, as serve uses it. Until the web package lands this is a
-// stand-in with the same options that serves the JSON API only; then
-// newWeb calls web.New and these types become web's.
-type (
-	webOptions struct {
-		Archive      *archive.Archive
-		Index        *index.Index
-		Logger       *slog.Logger
-		Password     string
-		AllowedHosts []string
-		Runner       *runner
-		Accounts     []accountInfo
-		StaleAfter   time.Duration
-		Now          func() time.Time
-	}
-	accountInfo struct{ Name, Protocol, Host string }
-	runnerState struct {
-		Running  bool
-		Schedule string
-		Next     time.Time
-		Current  string
-	}
-)
-
-var errWebRunning = errors.New("a fetch is already running")
-
-var newWeb = func(o webOptions) (http.Handler, error) { return apiStandIn(o), nil }
-
-// apiStandIn serves /api/search, /api/status and POST /api/fetch.
-func apiStandIn(o webOptions) http.Handler {
-	mux := http.NewServeMux()
-	reply := func(w http.ResponseWriter, code int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		json.NewEncoder(w).Encode(v)
-	}
-	mux.HandleFunc("GET /api/search", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		limit, _ := strconv.Atoi(q.Get("limit"))
-		offset, _ := strconv.Atoi(q.Get("offset"))
-		res, err := o.Index.Search(r.Context(), index.Request{Query: q.Get("q"), Limit: limit, Offset: offset, Sort: q.Get("sort")})
-		if err != nil {
-			reply(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-			return
-		}
-		reply(w, http.StatusOK, res)
-	})
-	mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, http.StatusOK, o.Runner.State())
-	})
-	mux.HandleFunc("POST /api/fetch", func(w http.ResponseWriter, r *http.Request) {
-		if err := o.Runner.FetchNow(); err != nil {
-			reply(w, http.StatusConflict, map[string]string{"error": err.Error()})
-			return
-		}
-		reply(w, http.StatusAccepted, map[string]string{"status": "started"})
-	})
-	return mux
 }
