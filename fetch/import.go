@@ -68,15 +68,41 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 		}
 		return b
 	}
-	commit := func() error {
-		for _, mb := range order {
-			if _, err := s.Commit(ctx, mb, batches[mb]); err != nil {
-				return err
-			}
+	// A round's batches commit in the background while the next round is
+	// read and staged; one commit at a time, in order.
+	var pending chan error
+	wait := func() error {
+		if pending == nil {
+			return nil
 		}
-		clear(batches)
-		order = order[:0]
+		err := <-pending
+		pending = nil
+		return err
+	}
+	defer wait()
+	commitAsync := func() error {
+		if err := wait(); err != nil {
+			return err
+		}
+		bs, ord := batches, order
+		batches, order = map[string]*Batch{}, nil
+		pending = make(chan error, 1)
+		go func() {
+			var err error
+			for _, mb := range ord {
+				if _, err = s.Commit(ctx, mb, bs[mb]); err != nil {
+					break
+				}
+			}
+			pending <- err
+		}()
 		return nil
+	}
+	commit := func() error {
+		if err := commitAsync(); err != nil {
+			return err
+		}
+		return wait()
 	}
 	var jobs []importJob
 	var jobBytes int64
@@ -159,7 +185,7 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 			if err := stage(); err != nil {
 				return err
 			}
-			if err := commit(); err != nil {
+			if err := commitAsync(); err != nil {
 				return err
 			}
 			s.Progress(mailbox, done, 0, doneBytes, 0)
