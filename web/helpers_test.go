@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -150,7 +151,9 @@ func addRuns(ctx context.Context, a *archive.Archive) error {
 type handmade struct{ name, raw string }
 
 // crlf turns LF into CRLF, as an IMAP server serves a message.
-func crlf(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n") }
+func crlf(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
+}
 
 // hostileHTML tries every way known to run script, leave the page or load
 // something remote. Any payload that runs sets window.__pwned; any request
@@ -426,3 +429,5 @@ func do(tb testing.TB, h http.Handler, method, target string, hdr ...string) *ht
 	h.ServeHTTP(rec, req)
 	return rec
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
