@@ -431,3 +431,11 @@ func do(tb testing.TB, h http.Handler, method, target string, hdr ...string) *ht
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func httptestRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+func newRequest(method, target string) *http.Request {
+	r := httptest.NewRequest(method, target, nil)
+	r.Host = "127.0.0.1:8025"
+	return r
+}

@@ -144,6 +144,6 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/fetch", s.handleAPIFetch)
 	mux.HandleFunc("GET /static/{name}", s.handleStatic)
 	mux.HandleFunc("GET /favicon.ico", s.handleFavicon)
-	mux.HandleFunc("/", s.handleNotFound)
+	mux.HandleFunc("GET /", s.handleNotFound)
 	return mux
 }
