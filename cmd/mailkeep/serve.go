@@ -263,8 +263,10 @@ func (f *fetcher) index() {
 }
 
 // indexer brings the index up to date whenever a batch was committed,
-// until ctx is cancelled. Index errors are logged, not fatal: the index is
-// derived, and the next update (or start) catches up.
+// until ctx is cancelled. An update in progress then gets indexGrace to
+// finish and write out what it did (else the next start does it again).
+// Index errors are logged, not fatal: the index is derived, and the next
+// update (or start) catches up.
 func (f *fetcher) indexer(ctx context.Context, idx *index.Index) error {
 	for {
 		select {
@@ -272,15 +274,40 @@ func (f *fetcher) indexer(ctx context.Context, idx *index.Index) error {
 			return nil
 		case <-f.kick:
 		}
-		n, err := idx.Update(ctx, nil)
+		uctx, cancel := afterGrace(ctx, indexGrace)
+		n, err := idx.Update(uctx, nil)
+		cancel()
 		switch {
-		case ctx.Err() != nil:
+		case err != nil && ctx.Err() != nil:
+			f.a.log.Warn("index update cut short by the stop; the next start finishes it", "err", err)
 			return nil
 		case err != nil:
 			f.a.log.Error("index update failed; the mail is archived and the next update retries", "err", err)
 		case n > 0:
 			f.a.log.Debug("indexed", "n", n)
 		}
+	}
+}
+
+// indexGrace is how long an index update may go on after serve was asked
+// to stop.
+const indexGrace = 10 * time.Second
+
+// afterGrace returns a context that is cancelled grace after ctx is.
+func afterGrace(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	gctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-gctx.Done():
+		}
+	})
+	return gctx, func() {
+		stop()
+		cancel()
 	}
 }
 
@@ -400,8 +427,21 @@ func readAddrFile(dir string) string {
 // exitNow ends the process; a seam for tests.
 var exitNow = os.Exit
 
-// sameSignal is how soon after the first a signal counts as a repeat of it.
-const sameSignal = 300 * time.Millisecond
+// sameSignal is how soon after the first a signal counts as a repeat of
+// it: some senders signal the process and then its group (GNU timeout).
+var sameSignal = 300 * time.Millisecond
+
+// signals counts the stop signals a process received.
+type signals struct{ first time.Time }
+
+// second reports whether a signal received at now is a second one.
+func (s *signals) second(now time.Time) bool {
+	if s.first.IsZero() {
+		s.first = now
+		return false
+	}
+	return now.Sub(s.first) >= sameSignal
+}
 
 // exitOnSecondSignal makes a second SIGINT or SIGTERM end the process at
 // once (the first cancels the command's context: a graceful stop).
@@ -413,18 +453,13 @@ func (a *app) exitOnSecondSignal() (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		var first time.Time
+		var count signals
 		for {
 			select {
 			case <-done:
 				return
 			case <-sigs:
-				// Some senders signal the process and then its group
-				// (GNU timeout): a repeat within moments is the same one.
-				switch {
-				case first.IsZero():
-					first = time.Now()
-				case time.Since(first) >= sameSignal:
+				if count.second(time.Now()) {
 					fmt.Fprintln(a.stderr, "mailkeep: second signal: exiting now (everything archived so far is safe)")
 					exitNow(1)
 				}
