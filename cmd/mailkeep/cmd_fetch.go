@@ -34,6 +34,10 @@ message or account failed (failed messages are retried by the next run).`,
 				return err
 			}
 			arc, err := a.openArchive(ctx, true, true)
+			if archive.IsLocked(err) {
+				// "mailkeep serve" may hold it: ask it to fetch instead.
+				return a.fetchViaServer(ctx, err)
+			}
 			if err != nil {
 				return err
 			}

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,12 +45,19 @@ and accents in every script. Newest first unless --sort says otherwise.`,
 				return err
 			}
 			defer arc.Close()
+			var res *index.Result
 			idx, err := a.openIndex(ctx, arc)
-			if err != nil {
+			if errors.Is(err, index.ErrBusy) {
+				// "mailkeep serve" holds the index: ask it.
+				if res, err = a.searchViaServer(ctx, arc.Dir(), req); err != nil {
+					return err
+				}
+			} else if err != nil {
 				return err
+			} else {
+				defer idx.Close()
+				res, err = idx.Search(ctx, req)
 			}
-			defer idx.Close()
-			res, err := idx.Search(ctx, req)
 			if err != nil {
 				var se *index.SyntaxError
 				if errorsAs(err, &se) {
@@ -68,4 +81,33 @@ and accents in every script. Newest first unless --sort says otherwise.`,
 	c.Flags().IntVar(&offset, "offset", 0, "hits to skip")
 	c.Flags().StringVar(&sort, "sort", "-date", "date (oldest first), -date (newest first) or relevance")
 	return c
+}
+
+// searchViaServer runs a search through the /api/search of the "mailkeep
+// serve" that holds the index.
+func (a *app) searchViaServer(ctx context.Context, dir string, req index.Request) (*index.Result, error) {
+	q := url.Values{"q": {req.Query}, "limit": {strconv.Itoa(req.Limit)}, "offset": {strconv.Itoa(req.Offset)}, "sort": {req.Sort}}
+	resp, err := a.askServer(ctx, dir, http.MethodGet, "/api/search?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("%w, and asking it failed: %w", index.ErrBusy, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("search via mailkeep serve: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			return nil, usageError{errors.New(e.Error)}
+		}
+		return nil, fmt.Errorf("search via mailkeep serve: %s", resp.Status)
+	}
+	var res index.Result
+	if err := json.Unmarshal(body, &res); err != nil {
+		return nil, fmt.Errorf("search via mailkeep serve: %w", err)
+	}
+	return &res, nil
 }
