@@ -62,7 +62,8 @@ func (a *app) demo(ctx context.Context, listen string, keep bool) (err error) {
 	}
 	defer func() {
 		if keep {
-			fmt.Fprintf(a.stdout, "mailkeep demo: kept %s (mailkeep --config %s search …)\n", dir, filepath.Join(dir, "config.toml"))
+			fmt.Fprintf(a.stdout, "mailkeep demo: kept %s; try: mailkeep --config %s search %s\n",
+				dir, filepath.Join(dir, "config.toml"), demo.Examples[1].Query)
 			return
 		}
 		err = errors.Join(err, os.RemoveAll(dir))
@@ -80,8 +81,13 @@ func (a *app) demo(ctx context.Context, listen string, keep bool) (err error) {
 	// The demo's own config and archive, whatever the flags and the
 	// environment say.
 	a.configFlag, a.archiveFlag, a.cfg = cfgPath, "", nil
-	fmt.Fprintf(a.stdout, "mailkeep demo: IMAP server on %s, POP3 server on %s, %d sample messages; fetching…\n",
+	fmt.Fprintf(a.stdout, "mailkeep demo: IMAP server on %s, POP3 server on %s, %d sample messages\n",
 		srv.IMAPAddr, srv.POP3Addr, srv.Messages)
+	gone := "removed when the demo stops"
+	if keep {
+		gone = "kept when the demo stops"
+	}
+	fmt.Fprintf(a.stdout, "mailkeep demo: config and archive in %s (%s); fetching…\n", dir, gone)
 
 	return a.serve(ctx, serveOptions{
 		listen:     listen,
