@@ -7,6 +7,7 @@ import (
 	neturl "net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -79,8 +80,16 @@ func (a *app) demo(ctx context.Context, listen string, keep bool) (err error) {
 		return fmt.Errorf("demo: %w", err)
 	}
 	// The demo's own config and archive, whatever the flags and the
-	// environment say.
+	// environment say: MAILKEEP_ARCHIVE_DIR must not send sample mail into
+	// the user's real archive.
 	a.configFlag, a.archiveFlag, a.cfg = cfgPath, "", nil
+	lookup := a.lookupEnv
+	a.lookupEnv = func(k string) (string, bool) {
+		if strings.HasPrefix(k, "MAILKEEP_") {
+			return "", false
+		}
+		return lookup(k)
+	}
 	fmt.Fprintf(a.stdout, "mailkeep demo: IMAP server on %s, POP3 server on %s, %d sample messages\n",
 		srv.IMAPAddr, srv.POP3Addr, srv.Messages)
 	gone := "removed when the demo stops"

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -42,7 +43,10 @@ func TestDemo(t *testing.T) {
 	}
 
 	// TZ=UTC: after: dates are read in the server's time zone.
-	p := startProc(t, []string{"TZ=UTC", "MAILKEEP_CONFIG=/nonexistent/config.toml"}, "demo", "--listen", "127.0.0.1:0")
+	// The environment cannot redirect the demo into a real archive.
+	real := filepath.Join(t.TempDir(), "real-archive")
+	p := startProc(t, []string{"TZ=UTC", "MAILKEEP_CONFIG=/nonexistent/config.toml", "MAILKEEP_ARCHIVE_DIR=" + real,
+		"MAILKEEP_SCHEDULE_CRON=@every 1s"}, "demo", "--listen", "127.0.0.1:0")
 	base := p.waitURL(t)
 	eventually(t, "the example searches printed", func() bool { return strings.Contains(p.output(), "Ctrl-C stops the demo") })
 
@@ -83,5 +87,8 @@ func TestDemo(t *testing.T) {
 	}
 	if _, err := os.Stat(dir[1]); !os.IsNotExist(err) {
 		t.Errorf("%s is still there after the demo stopped (%v)", dir[1], err)
+	}
+	if _, err := os.Stat(real); !os.IsNotExist(err) {
+		t.Errorf("the demo wrote to $MAILKEEP_ARCHIVE_DIR %s (%v)", real, err)
 	}
 }
