@@ -10,8 +10,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,6 +32,12 @@ import (
 // index) and prints the run's totals as JSON.
 func helperFetch() int {
 	env := func(k string) string { return os.Getenv("MAILKEEP_POP3_HELPER_" + k) }
+	if p := env("CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	ctx := context.Background()
 	arc, err := archive.Open(ctx, env("ARCHIVE"), archive.Options{Create: true})
 	if err != nil {
@@ -62,19 +70,72 @@ type measured struct {
 }
 
 // measure runs cmd and returns its wall time and peak resident memory.
+//
+// The peak is measured by a small launcher process (this test binary,
+// see launch) that starts cmd and reports its rusage: Linux counts in a
+// process's ru_maxrss the peak of the process it was exec'd from, so a
+// child started straight from this test process, which holds thousands
+// of messages, would be charged with the test's own memory.
 func measure(tb testing.TB, cmd *exec.Cmd) measured {
 	tb.Helper()
+	report := filepath.Join(tb.TempDir(), "rusage")
+	wrapped := exec.Command(os.Args[0], cmd.Args...)
+	wrapped.Path = os.Args[0]
+	wrapped.Args = append([]string{os.Args[0], cmd.Path}, cmd.Args[1:]...)
+	env := cmd.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	wrapped.Env = append(env, "MAILKEEP_POP3_LAUNCH=1", "MAILKEEP_POP3_LAUNCH_REPORT="+report)
 	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
+	wrapped.Stdout, wrapped.Stderr = &out, &out
+	if err := wrapped.Run(); err != nil {
 		tb.Fatalf("%s: %v\n%s", cmd.Path, err, out.String())
 	}
-	m := measured{dur: time.Since(start), out: out.String()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		m.maxRSS = int64(ru.Maxrss) * 1024 // kilobytes on Linux
+	var m measured
+	js, err := os.ReadFile(report)
+	if err == nil {
+		var r struct{ Nanos, MaxRSS int64 }
+		err = json.Unmarshal(js, &r)
+		m = measured{dur: time.Duration(r.Nanos), maxRSS: r.MaxRSS}
 	}
+	if err != nil {
+		tb.Fatalf("%s: no rusage report: %v", cmd.Path, err)
+	}
+	m.out = out.String()
 	return m
+}
+
+// launch runs args[0] with args[1:] (for measure), its output passed
+// through, and writes its wall time and peak RSS as JSON to
+// $MAILKEEP_POP3_LAUNCH_REPORT. It exits with the command's status.
+func launch(args []string) int {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MAILKEEP_POP3_LAUNCH") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	start := time.Now()
+	err := cmd.Run()
+	dur := time.Since(start)
+	if cmd.ProcessState == nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	var maxRSS int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		maxRSS = int64(ru.Maxrss) * 1024 // kilobytes on Linux
+	}
+	js, _ := json.Marshal(struct{ Nanos, MaxRSS int64 }{int64(dur), maxRSS})
+	if werr := os.WriteFile(os.Getenv("MAILKEEP_POP3_LAUNCH_REPORT"), js, 0o600); werr != nil {
+		fmt.Fprintln(os.Stderr, werr)
+		return 1
+	}
+	return cmd.ProcessState.ExitCode()
 }
 
 // bigMessage is a message of about size bytes: a base64 attachment of
@@ -129,7 +190,8 @@ func TestBenchPOP3(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), "MAILKEEP_POP3_HELPER=1",
 			"MAILKEEP_POP3_HELPER_ADDR="+s.Addr(dovecottest.POP3), "MAILKEEP_POP3_HELPER_USER="+s.User(),
-			"MAILKEEP_POP3_HELPER_PASSWORD="+s.Password(), "MAILKEEP_POP3_HELPER_ARCHIVE="+arc)
+			"MAILKEEP_POP3_HELPER_PASSWORD="+s.Password(), "MAILKEEP_POP3_HELPER_ARCHIVE="+arc,
+			"MAILKEEP_POP3_HELPER_CPUPROFILE="+os.Getenv("MAILKEEP_BENCH_CPUPROFILE"))
 		return cmd
 	}
 	type row struct {
@@ -141,6 +203,11 @@ func TestBenchPOP3(t *testing.T) {
 	var rows []row
 	arc := filepath.Join(t.TempDir(), "archive")
 	rows = append(rows, row{"mailkeep (fetch only)", "first", n, total, measure(t, helper(arc))})
+	os.Setenv("MAILKEEP_BENCH_CPUPROFILE", "")
+	if os.Getenv("MAILKEEP_BENCH_ONLY_FIRST") != "" {
+		t.Logf("%v\n%s", rows[0].m.dur, rows[0].m.out)
+		return
+	}
 	rows = append(rows, row{"mailkeep (fetch only)", "unchanged", 0, 0, measure(t, helper(arc))})
 
 	e := newE2E(t, s, "never")
@@ -148,7 +215,11 @@ func TestBenchPOP3(t *testing.T) {
 	rows = append(rows, row{"mailkeep binary (+index)", "unchanged", 0, 0, measure(t, e.command("fetch"))})
 
 	if getmail, ok := testenv.LookPath("getmail"); ok {
-		rows = append(rows, row{"getmail6 (taskset -c 0)", "first", n, total, measure(t, getmailCommand(t, s, getmail))})
+		cmd, maildir := getmailCommand(t, s, getmail)
+		rows = append(rows, row{"getmail6 (taskset -c 0)", "first", n, total, measure(t, cmd)})
+		if got, _ := os.ReadDir(filepath.Join(maildir, "new")); len(got) != n {
+			t.Errorf("getmail delivered %d messages, want %d:\n%s", len(got), n, rows[len(rows)-1].m.out)
+		}
 	} else {
 		t.Log("getmail not installed: no comparison")
 	}
@@ -184,12 +255,40 @@ func TestBenchPOP3(t *testing.T) {
 // getmailCommand writes a getmailrc that retrieves the INBOX over POP3
 // into a new Maildir (read_all, delete = false) and returns the command,
 // pinned to one CPU (getmail6 can hang on two).
-func getmailCommand(t *testing.T, s *dovecottest.Server, getmail string) *exec.Cmd {
+func getmailCommand(t *testing.T, s *dovecottest.Server, getmail string) (*exec.Cmd, string) {
 	dir := t.TempDir()
+	// getmail refuses to deliver as root: it then delivers as nobody, into
+	// a Maildir that nobody can reach.
+	deliverAs := ""
 	maildir := filepath.Join(dir, "Maildir")
-	for _, sub := range []string{"cur", "new", "tmp"} {
-		if err := os.MkdirAll(filepath.Join(maildir, sub), 0o700); err != nil {
+	var uid, gid int
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("nobody")
+		if err != nil {
+			t.Skipf("getmail as root needs the user nobody: %v", err)
+		}
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+		deliverAs = "user = nobody\n"
+		top, err := os.MkdirTemp("", "getmail-bench")
+		if err != nil {
 			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(top) })
+		if err := os.Chmod(top, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		maildir = filepath.Join(top, "Maildir")
+	}
+	for _, sub := range []string{"", "cur", "new", "tmp"} {
+		p := filepath.Join(maildir, sub)
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if deliverAs != "" {
+			if err := os.Chown(p, uid, gid); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	host, port, _ := net.SplitHostPort(s.Addr(dovecottest.POP3))
@@ -203,21 +302,21 @@ password = %s
 [destination]
 type = Maildir
 path = %s/
-
+%s
 [options]
 read_all = true
 delete = false
 verbose = 0
 message_log_syslog = false
-`, host, port, s.User(), s.Password(), maildir)
+`, host, port, s.User(), s.Password(), maildir, deliverAs)
 	if err := os.WriteFile(filepath.Join(dir, "getmailrc"), []byte(rc), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"--rcfile=getmailrc", "--getmaildir=" + dir}
 	if taskset, ok := testenv.LookPath("taskset"); ok {
-		return exec.Command(taskset, append([]string{"-c", "0", getmail}, args...)...)
+		return exec.Command(taskset, append([]string{"-c", "0", getmail}, args...)...), maildir
 	}
-	return exec.Command(getmail, args...)
+	return exec.Command(getmail, args...), maildir
 }
 
 // fetchmailCommand retrieves the INBOX with fetchmail into an mbox

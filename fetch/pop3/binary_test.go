@@ -25,6 +25,9 @@ import (
 // TestMain removes the binary built for the end-to-end tests, and lets the
 // test binary double as the fetch process of the benchmark.
 func TestMain(m *testing.M) {
+	if os.Getenv("MAILKEEP_POP3_LAUNCH") == "1" {
+		os.Exit(launch(os.Args[1:]))
+	}
 	if os.Getenv("MAILKEEP_POP3_HELPER") == "1" {
 		os.Exit(helperFetch())
 	}

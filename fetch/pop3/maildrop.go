@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/mailkeep/mailkeep/fetch"
@@ -16,7 +15,9 @@ type message struct {
 	uidl string // "" on a server without UIDL
 	size int64  // LIST size; -1 when not listed
 	dup  bool   // another message of the maildrop has the same UIDL
-	id   fetch.ID
+
+	id     fetch.ID // once stored
+	stored bool     // in this attempt's current batch
 }
 
 // known is what the archive recorded of one UIDL of the account.
@@ -300,137 +301,6 @@ func (s *session) commit(ctx context.Context, b *fetch.Batch) error {
 	return nil
 }
 
-// download fetches todo in batches, committing each and then marking its
-// messages for deletion when the account says so.
-func (s *session) download(ctx context.Context, todo []*message) error {
-	s.prog = progress{total: len(todo)}
-	for _, m := range todo {
-		s.prog.totalBytes += max(m.size, 0)
-	}
-	s.s.Progress(Mailbox, 0, s.prog.total, 0, s.prog.totalBytes)
-	opts := s.src.opts
-	for len(todo) > 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, size := 0, int64(0)
-		for n < len(todo) && n < opts.BatchMessages && (n == 0 || size+todo[n].size <= opts.BatchBytes) {
-			size += max(todo[n].size, 0)
-			n++
-		}
-		if err := s.fetchBatch(ctx, todo[:n]); err != nil {
-			return err
-		}
-		todo = todo[n:]
-	}
-	return nil
-}
-
-// fetchBatch streams the messages of ms into one batch and commits it,
-// then marks them for deletion if the account says so. A message the
-// server refuses (-ERR) is reported as failed and the others go on. After
-// a broken connection what was complete is committed before the error
-// returns.
-func (s *session) fetchBatch(ctx context.Context, ms []*message) error {
-	b := s.s.NewBatch()
-	defer b.Discard()
-	var got []*message
-	var ferr error
-	for _, m := range ms {
-		ok, err := s.retr(ctx, b, m)
-		if err != nil {
-			ferr = err
-			break
-		}
-		if ok {
-			got = append(got, m)
-		}
-	}
-	if err := s.commit(ctx, b); err != nil {
-		return err
-	}
-	for _, m := range got {
-		s.durable[s.durableKey(m)] = true
-		delete(s.failed, s.key(m))
-		s.archived++
-	}
-	s.s.Log().Debug("batch", "mailbox", Mailbox, "n", len(got), "asked", len(ms))
-	if ferr != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return ferr
-	}
-	if s.deletable(s.s.Now()) {
-		for _, m := range got {
-			if err := s.dele(ctx, m); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// durableKey names a committed message in run.durable.
-func (s *session) durableKey(m *message) string {
-	if m.uidl == "" || m.dup {
-		return "id:" + m.id.String()
-	}
-	return m.uidl
-}
-
-// retr streams message m into b. ok is false when the message was not
-// stored and the session goes on (the server refused it, or it is over
-// the size limit); err is a broken connection or a failed store.
-func (s *session) retr(ctx context.Context, b *fetch.Batch, m *message) (ok bool, err error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	rc, err := s.c.Retr(ctx, m.num)
-	var se *ServerError
-	if errors.As(err, &se) {
-		why := "the server said: " + se.Text
-		if se.Text == "" {
-			why = "the server refused to send it"
-		}
-		s.failed[s.key(m)] = why
-		s.s.Log().Warn("message not delivered by the server; retried next run", "mailbox", Mailbox, "uidl", s.key(m), "reason", why)
-		return false, nil
-	}
-	if err != nil {
-		return false, s.connErr(ctx, err)
-	}
-	cr := &countReader{r: rc, limit: s.acct.MaxMessageSize}
-	var locs []fetch.Location
-	if m.uidl != "" {
-		locs = append(locs, fetch.Location{LocationKey: s.locKey(m.uidl), Size: max(m.size, 0)})
-	}
-	added, err := b.Add(cr, locs...)
-	switch {
-	case err == nil:
-	case cr.tooBig:
-		if err := rc.Close(); err != nil { // read the rest: the session goes on
-			return false, s.connErr(ctx, err)
-		}
-		s.skipped[s.key(m)] = fmt.Sprintf("larger than announced (%s), over the size limit of %s",
-			fetch.HumanBytes(m.size), fetch.HumanBytes(cr.limit))
-		return false, nil
-	case cr.err != nil:
-		return false, s.connErr(ctx, fmt.Errorf("read message %d: %w", m.num, cr.err))
-	default:
-		return false, fetch.Permanent(fmt.Errorf("store message %s: %w", s.key(m), err))
-	}
-	m.id = added.ID
-	if m.uidl == "" {
-		b.AddLocation(added.ID, fetch.Location{LocationKey: s.locKey(uidlPrefix + added.ID.String()), Size: max(m.size, 0)})
-	}
-	s.prog.msgs++
-	s.prog.bytes += cr.n
-	s.s.Progress(Mailbox, s.prog.msgs, s.prog.total, s.prog.bytes, s.prog.totalBytes)
-	s.s.Log().Debug("message", "mailbox", Mailbox, "uidl", s.key(m), "id", added.ID.Short(), "bytes", cr.n)
-	return true, nil
-}
-
 // dele marks a durable message for deletion. The server deletes it only
 // when QUIT succeeds.
 func (s *session) dele(ctx context.Context, m *message) error {
@@ -508,29 +378,4 @@ func (s *session) quit(ctx context.Context) error {
 	s.s.Update(Mailbox, func(m *fetch.MailboxReport) { m.Deleted += n })
 	s.s.Log().Info("deleted from the server", "mailbox", Mailbox, "n", n)
 	return s.commit(ctx, b)
-}
-
-// countReader counts what passes and stops at the size limit; it keeps the
-// read error, to tell a broken connection from a failed store.
-type countReader struct {
-	r      io.Reader
-	n      int64
-	limit  int64 // 0: none
-	tooBig bool
-	err    error
-}
-
-var errTooBig = errors.New("message over the size limit")
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if c.limit > 0 && c.n > c.limit {
-		c.tooBig = true
-		return n, errTooBig
-	}
-	if err != nil && err != io.EOF {
-		c.err = err
-	}
-	return n, err
 }
