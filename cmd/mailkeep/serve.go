@@ -116,7 +116,10 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer arc.Close()
-	idx, err := index.Open(ctx, arc, index.Options{Logger: a.log, Progress: a.indexProgress("indexing")})
+	// The index catches up with the archive in the background (the
+	// indexer's first update), so the UI is there at once, even when the
+	// whole index must be built.
+	idx, err := index.Open(ctx, arc, index.Options{Logger: a.log, Defer: true})
 	if err != nil {
 		return err
 	}
@@ -127,6 +130,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}()
 
 	f := &fetcher{a: a, cfg: cfg, arc: arc, kick: make(chan struct{}, 1)}
+	f.index()
 	sched, err := schedule.New(f.run, schedule.Options{Spec: spec, Jitter: cfg.Schedule.Jitter, Logger: a.log})
 	if err != nil {
 		return fmt.Errorf("%w: schedule.cron: %w", config.ErrConfig, err)
