@@ -53,8 +53,8 @@ func loadAssets() (*assets, error) {
 	return a, nil
 }
 
-// url is the versioned URL of an asset, for templates; it panics on a name
-// that is not embedded, which the view tests catch at once.
+// url is the versioned URL of an asset, for templates; a name that is not
+// embedded fails the template, which the view tests catch at once.
 func (a *assets) url(name string) (string, error) {
 	f, ok := a.files[name]
 	if !ok {

@@ -203,13 +203,15 @@ func TestBrowser(t *testing.T) {
 		if n < 3 {
 			t.Errorf("search trip: %d hits on the page, want at least 3", n)
 		}
+		t.Logf("first paint of the search page (first load): %s", b.firstPaint())
+		b.do(chromedp.Navigate(b.url("/?q=trip&sort=date")), chromedp.WaitVisible(chromedp.CSS(".hit")))
 		t.Logf("first paint of the search page: %s", b.firstPaint())
 		b.do(chromedp.Navigate(b.url("/")), chromedp.WaitVisible(chromedp.CSS(".hit")))
 		b.screenshot(dir, "search-recent.png")
 		b.do(chromedp.Navigate(b.url("/?q=αναφορά OR доклад OR 报告")), chromedp.WaitVisible(chromedp.CSS(".hit")))
 		b.screenshot(dir, "search-multilingual.png")
-		b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile), chromedp.Reload())
-		b.screenshot(dir, "search-phone.png")
+		b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".hit")))
+		b.viewportShot(dir, "search-phone.png")
 		b.do(chromedp.EmulateViewport(1280, 900))
 	})
 
@@ -225,8 +227,12 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(text, "Η συνάντηση της Δευτέρας μεταφέρεται") {
 			t.Errorf("text = %q", text)
 		}
-		t.Logf("first paint of the message page: %s", b.firstPaint())
 		b.screenshot(dir, "message-greek.png")
+		b.do(chromedp.Navigate(b.url("/message/"+f.ids["greek"].String()+"?q=x")), chromedp.WaitVisible(chromedp.ID("text")))
+		t.Logf("first paint of the message page: %s", b.firstPaint())
+		b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("text")))
+		b.viewportShot(dir, "message-phone.png")
+		b.do(chromedp.EmulateViewport(1280, 900))
 		for _, name := range []string{"cyrillic", "cjk", "thread-reply"} {
 			b.do(chromedp.Navigate(b.url("/message/"+f.ids[name].String())), chromedp.WaitVisible(chromedp.CSS("h1.msg-subject")))
 			b.screenshot(dir, "message-"+name+".png")
@@ -343,11 +349,30 @@ func TestBrowser(t *testing.T) {
 	})
 }
 
-// firstPaint reads the paint timings of the current page.
+func (b *browser) viewportShot(dir, name string) {
+	b.t.Helper()
+	png := run(b, chromedp.CaptureScreenshot())
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", p)
+}
+
+// firstPaint reads the navigation and paint timings of the current page,
+// waiting up to two seconds for the first contentful paint to be reported.
 func (b *browser) firstPaint() string {
 	b.t.Helper()
-	return eval[string](b, `new Promise(ok => requestAnimationFrame(() => setTimeout(() => ok(
-		performance.getEntriesByType('paint').map(e => e.name + ' ' + e.startTime.toFixed(0) + ' ms').join(', ') || ('no paint entries, ' + document.visibilityState)), 0)))`)
+	return eval[string](b, `new Promise(ok => {
+		const report = () => {
+			const n = performance.getEntriesByType('navigation')[0];
+			ok((n ? 'response end ' + n.responseEnd.toFixed(0) + ' ms, DOM loaded ' + n.domContentLoadedEventEnd.toFixed(0) + ' ms, ' : '') +
+				(performance.getEntriesByType('paint').map(e => e.name + ' ' + e.startTime.toFixed(0) + ' ms').join(', ') || 'no paint reported'));
+		};
+		if (performance.getEntriesByName('first-contentful-paint').length) return report();
+		new PerformanceObserver(l => { if (l.getEntriesByName('first-contentful-paint').length) report(); }).observe({type: 'paint', buffered: true});
+		setTimeout(report, 2000);
+	})`)
 }
 
 // checkFrame asserts that the sandboxed frame of message id ran nothing:

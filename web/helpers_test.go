@@ -106,7 +106,11 @@ func buildFixture(n int) (*fixture, error) {
 	b = f.arc.NewBatch()
 	b.MarkGone(archive.LocationKey{Account: "home", Mailbox: "INBOX", UIDValidity: 7, UID: 10000}, testNow.Add(-48*time.Hour))
 	b.AddLocation(f.ids["greek"], archive.Location{LocationKey: archive.LocationKey{Account: "home", Mailbox: "Archive", UIDValidity: 3, UID: 5}})
-	b.Supersede(archive.LocationKey{Account: "home", Mailbox: "Archive", UIDValidity: 3, UID: 5})
+	if _, err := b.Commit(ctx); err != nil {
+		return nil, err
+	}
+	b = f.arc.NewBatch()
+	b.Supersede(archive.LocationKey{Account: "home", Mailbox: "Archive", UIDValidity: 4}) // the server renumbered Archive
 	if _, err := b.Commit(ctx); err != nil {
 		return nil, err
 	}

@@ -266,3 +266,42 @@ func TestPageWeight(t *testing.T) {
 func attrQuery(q string) string {
 	return strings.NewReplacer("&", "&amp;", "+", "&#43;").Replace(url.QueryEscape(q))
 }
+
+func TestMessagePage(t *testing.T) {
+	f := getFixture(t)
+	s := newServer(t, f, nil)
+	body := do(t, s, "GET", "/message/"+f.ids["greek"].String()+"?q="+url.QueryEscape("συνάντηση")+"&sort=date").Body.String()
+	for _, want := range []string{
+		"<h1 class=\"msg-subject\">Συνάντηση της δευτέρας</h1>",
+		"<b>Γιώργος Παπαδόπουλος</b>",
+		"Mon, 2 Mar 2026 07:30 UTC",
+		`>superseded</span>`,
+		"gone from server since 13 Mar",
+		`<a href="https://example.gr/πρόγραμμα" rel="noopener noreferrer" target="_blank">`,
+		`<span class="quote">&gt; Παλιό μήνυμα σε παράθεση</span>`,
+		`id="back" href="/?q=` + attrQuery("συνάντηση") + `&amp;sort=date"`,
+		`href="/message/` + f.ids["greek"].String() + `/raw" download`,
+		`href="/message/` + f.ids["greek"].String() + `/raw?view=1"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("greek message page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `id="show-html"`) || strings.Contains(body, "<iframe") {
+		t.Errorf("a text-only message offers an HTML view")
+	}
+	cyr := do(t, s, "GET", "/message/"+f.ids["cyrillic"].String()).Body.String()
+	if !strings.Contains(cyr, "Здравейте, срещата за бюджета е в четвъртък.") || !strings.Contains(cyr, "<b>Иван Петров</b>") {
+		t.Errorf("windows-1251 message not decoded")
+	}
+	// The HTML view is off by default, and remote images stay blocked
+	// until asked for.
+	hostile := do(t, s, "GET", "/message/"+f.ids["hostile"].String()).Body.String()
+	if strings.Contains(hostile, "<iframe") || !strings.Contains(hostile, `id="show-html"`) {
+		t.Errorf("hostile message: HTML shown by default, or no way to show it")
+	}
+	remote := do(t, s, "GET", "/message/"+f.ids["hostile"].String()+"?view=html&remote=1").Body.String()
+	if !strings.Contains(remote, `/html?remote=1"`) || !strings.Contains(remote, "Block them again") {
+		t.Errorf("remote view does not load the frame with remote images")
+	}
+}

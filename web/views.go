@@ -90,8 +90,6 @@ func (s *Server) funcs() template.FuncMap {
 		"deref":      func(p *int) int { return *p },
 		"size":       humanSize,
 		"highlight":  highlight,
-		"searchURL":  searchURL,
-		"refine":     refineURL,
 		"plural":     plural,
 		"senderName": senderName,
 		"join":       strings.Join,
