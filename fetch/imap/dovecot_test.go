@@ -42,6 +42,7 @@ var corpusBoxes = []string{"INBOX", "Входящие", "Αρχείο/2019", "Ar
 // archived message with what Dovecot serves; flags on the server stay as
 // they were, and a second run fetches nothing.
 func TestDovecotCorpus(t *testing.T) {
+	t.Parallel()
 	files := testenv.CorpusMessages(t, false)
 	s := dovecottest.Start(t, dovecottest.Options{})
 	per := map[string][][]byte{}
@@ -279,6 +280,7 @@ func TestDovecotTLS(t *testing.T) {
 // TestDovecotCut cuts the connection mid-fetch with the loopback proxy:
 // the run retries and completes, every message once and byte-exact.
 func TestDovecotCut(t *testing.T) {
+	t.Parallel()
 	s := dovecottest.Start(t, dovecottest.Options{})
 	var msgs [][]byte
 	for i := range 300 {
