@@ -15,9 +15,20 @@
 //     what still exists; without it one "UID FETCH 1:last (FLAGS)".
 //  4. "UID FETCH last+1:* (UID RFC822.SIZE FLAGS INTERNALDATE)" lists the
 //     new messages: the plan, for progress, batching and the size limit.
-//  5. Bodies in batches (by count and bytes), each literal streamed into
-//     the archive, then one group commit per batch, which also advances
-//     the sync state.
+//  5. Bodies in batches (by count and bytes): "UID FETCH set (UID
+//     BODY.PEEK[])", each message hashed, compressed and staged as it
+//     arrives (small ones on all cores, large ones streamed from the
+//     connection, never held whole in memory), then one group commit per
+//     batch, which also advances the sync state. A batch is committed
+//     while the next one is fetched; commits stay in order.
+//
+// One connection serves every mailbox of the account. Each network wait
+// has its own deadline (Account.Timeout, default 60 s) and a cancelled
+// context closes the connection. A broken connection is retried with the
+// session's backoff; the run resumes from the committed state, having
+// committed the messages that were complete. A rejected password, an
+// untrusted certificate or a refused plaintext login end the account at
+// once (fetch.Permanent).
 //
 // # Sync state
 //

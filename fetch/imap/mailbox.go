@@ -72,7 +72,6 @@ func (r *run) syncMailbox(ctx context.Context, cn *conn, name string) error {
 		bs.modseq = sel.HighestModSeq // 0 when the mailbox has NOMODSEQ
 	}
 	r.s.Update(name, func(m *fetch.MailboxReport) { m.OnServer = int(sel.NumMessages) })
-	before := r.commits
 	err = bs.sync(ctx)
 	if rerr := bs.report(ctx); err == nil {
 		err = rerr
@@ -83,8 +82,8 @@ func (r *run) syncMailbox(ctx context.Context, cn *conn, name string) error {
 	var m fetch.MailboxReport
 	r.s.Update(name, func(mr *fetch.MailboxReport) { m = *mr })
 	lvl := r.s.Log().Debug
-	if r.commits > before || len(m.Failed) > 0 {
-		lvl = r.s.Log().Info
+	if m.Seen > 0 || m.Gone > 0 || m.FlagsChanged > 0 || len(m.Failed) > 0 || len(m.Skipped) > 0 || m.UIDValidityChanged {
+		lvl = r.s.Log().Info // one line per mailbox with work
 	}
 	lvl("mailbox synced", "mailbox", name, "on_server", m.OnServer, "archived", m.Archived, "new", m.New, "seen", m.Seen,
 		"bytes", m.Bytes, "gone", m.Gone, "flags_changed", m.FlagsChanged, "failed", len(m.Failed), "skipped", len(m.Skipped),
