@@ -221,8 +221,9 @@ func serverIDs(tb testing.TB, s *dovecottest.Server) map[archive.ID]bool {
 // hash): never neither. A final run leaves the server empty, the archive
 // complete and verify clean.
 func TestKill9Delete(t *testing.T) {
+	testStart := time.Now()
 	s := dovecottest.Start(t, dovecottest.Options{})
-	const fill = 150
+	const fill = 100
 	gen := mailgen.New(mailgen.Options{Seed: 11, BigEvery: -1})
 	delivered := map[archive.ID]bool{}
 	deliver := func(n int) {
@@ -237,6 +238,8 @@ func TestKill9Delete(t *testing.T) {
 		}
 	}
 	deliver(fill)
+	mailkeepBinary(t)
+	t.Logf("set up in %v", time.Since(testStart).Round(time.Millisecond))
 
 	// How long the archiving part of a fetch takes, into a scratch
 	// archive without deletion.
@@ -245,7 +248,7 @@ func TestKill9Delete(t *testing.T) {
 	e := newE2E(t, s, "after-archive")
 
 	rng := rand.New(rand.NewPCG(9, 9))
-	const trials = 24
+	const trials = 22
 	killed, deletedAfter := 0, 0
 	start := time.Now()
 	for trial := range trials {
@@ -274,7 +277,9 @@ func TestKill9Delete(t *testing.T) {
 		t.Errorf("only %d of %d fetches were killed before they finished: the test did not test", killed, trials)
 	}
 
+	final := time.Now()
 	e.run(t, "fetch")
+	t.Logf("final fetch (and index) %v", time.Since(final).Round(time.Millisecond))
 	if on := serverIDs(t, s); len(on) != 0 {
 		t.Errorf("after a full run the server still has %d messages", len(on))
 	}
