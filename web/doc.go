@@ -27,6 +27,10 @@
 // frame-ancestors 'none'. Mail HTML goes through message.SanitizeHTML and is
 // served on its own route under "default-src 'none'" and a CSP sandbox,
 // loaded by an <iframe sandbox> without allow-scripts or allow-same-origin
-// (see htmlCSP). Internal errors are logged with a request ID, and the
+// (see htmlCSP). Inline cid: images are embedded as data: URLs, so that
+// frame may make no request at all: img-src is "data:" only, and gains
+// "http: https:" for the one response where the user asked for remote
+// images. Attachments and raw messages are served under a CSP sandbox,
+// nosniff, and as downloads unless they are raster images. Internal errors are logged with a request ID, and the
 // browser sees only "Internal error" and that ID.
 package web

@@ -597,3 +597,11 @@ func TestViewsRegistered(t *testing.T) {
 		t.Errorf("render of an unregistered view not logged: %s", logs.String())
 	}
 }
+
+func TestHTTPServer(t *testing.T) {
+	s := newServer(t, getFixture(t), nil)
+	hs := s.HTTPServer("127.0.0.1:0")
+	if hs.Handler != s || hs.ReadHeaderTimeout == 0 || hs.MaxHeaderBytes == 0 || hs.ErrorLog == nil {
+		t.Errorf("HTTPServer: %+v", hs)
+	}
+}

@@ -2,9 +2,12 @@ package web
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strings"
+	"time"
 )
 
 // CheckListen refuses to serve on an address other hosts can reach
@@ -52,4 +55,20 @@ func HostsFor(addr string) ([]string, error) {
 		add(host)
 	}
 	return out, nil
+}
+
+// HTTPServer returns an http.Server for s on addr with limits suited to a
+// local UI: bounded header size and read times, and a write timeout long
+// enough for a 50 MB .eml download on a slow link.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
 }
