@@ -65,8 +65,6 @@ nothing archived is lost either way.
 type serveOptions struct {
 	listen     string // "" means the config's web.listen
 	noSchedule bool
-	// cron replaces the config's schedule.cron when not "".
-	cron string
 	// fetchFirst runs one fetch before the web UI starts (demo).
 	fetchFirst bool
 	// fallback: when the address is in use, listen on any free port of
@@ -99,7 +97,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	spec := cmp.Or(o.cron, cfg.Schedule.Cron)
+	spec := cfg.Schedule.Cron
 	if o.noSchedule {
 		spec = ""
 	}
@@ -147,18 +145,13 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		}
 	}
 
-	ln, err := net.Listen("tcp", listen)
-	if err != nil && o.fallback && addrInUse(err) {
-		a.log.Info("address in use: listening on another port", "listen", listen)
-		listen = "127.0.0.1:0"
-		ln, err = net.Listen("tcp", listen)
-	}
+	ln, err := a.listen(listen, o.fallback)
 	if err != nil {
-		return fmt.Errorf("web UI: %w", err)
+		return err
 	}
 	defer ln.Close()
 	url := "http://" + dialAddr(ln.Addr().String()) + "/"
-	hosts, err := allowedHosts(listen, ln.Addr().String())
+	hosts, err := allowedHosts(ln.requested, ln.Addr().String())
 	if err != nil {
 		return err
 	}
@@ -210,6 +203,27 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	err = g.Wait()
 	a.log.Info("stopped")
 	return err // nil when stopped by a signal: that is how serve ends
+}
+
+// listener is a net.Listener and the address it was asked for.
+type listener struct {
+	net.Listener
+	requested string
+}
+
+// listen listens on addr; with fallback, on any free loopback port when
+// addr is in use.
+func (a *app) listen(addr string, fallback bool) (*listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil && fallback && addrInUse(err) {
+		a.log.Info("address in use: listening on another port", "listen", addr)
+		addr = "127.0.0.1:0"
+		ln, err = net.Listen("tcp", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("web UI: %w", err)
+	}
+	return &listener{ln, addr}, nil
 }
 
 // fetcher is serve's scheduled job: one fetch of every account, and the
