@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/mailkeep/mailkeep/index"
 	"github.com/mailkeep/mailkeep/internal/testenv"
 )
 
@@ -239,6 +240,13 @@ func TestBrowser(t *testing.T) {
 		}
 		if n := eval[int](b, `document.querySelectorAll('.thread li').length`); n != 3 {
 			t.Errorf("thread of the reply: %d messages, want 3", n)
+		}
+		for _, id := range f.gen {
+			if d, err := index.LoadDetail(t.Context(), f.arc, id); err == nil && d.HasHTML && len(d.Attachments) == 0 {
+				b.do(chromedp.Navigate(b.url("/message/"+id.String()+"?view=html")), chromedp.WaitVisible(chromedp.ID("mail-html")), chromedp.Sleep(300*time.Millisecond))
+				b.screenshot(dir, "message-newsletter-html.png")
+				break
+			}
 		}
 		b.do(chromedp.Navigate(b.url("/status")), chromedp.WaitVisible(chromedp.CSS("h1")))
 		b.screenshot(dir, "status.png")
