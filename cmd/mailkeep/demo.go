@@ -13,18 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mailkeep/mailkeep/config"
-	"github.com/mailkeep/mailkeep/fetch"
-	"github.com/mailkeep/mailkeep/fetch/pop3"
 	"github.com/mailkeep/mailkeep/index"
 	"github.com/mailkeep/mailkeep/internal/demo"
 )
-
-func init() {
-	// POP3 accounts for every command, until a source_pop3.go does it.
-	if _, ok := sourceFactories[config.POP3]; !ok {
-		sourceFactories[config.POP3] = func(a fetch.Account) fetch.Source { return pop3.NewSource(a) }
-	}
-}
 
 func (a *app) demoCommand() *cobra.Command {
 	var listen string
