@@ -38,7 +38,10 @@
 // passes a message that failed: later messages of the same run are stored
 // anyway, but LastUID stops below the first failure, so the failed message
 // is tried again next run (those already stored are recognised by their
-// locations and not fetched again).
+// locations and not fetched again). Messages below LastUID that the server
+// has and the archive lacks (skipped ones, or rows lost from a catalog)
+// are looked for whenever the counts differ, and fetched when they fit
+// the size limit, so raising the limit later brings them in.
 //
 // # Mailbox patterns
 //

@@ -319,3 +319,30 @@ func TestDovecotNUL(t *testing.T) {
 	runOK(t, arc, New(dovecotAccount(s, dovecottest.IMAP, fetch.None), Options{}))
 	checkArchived(t, arc, "acct", "INBOX", map[uint32][]byte{uid: served})
 }
+
+// TestDovecotSizeLimit: over the CONDSTORE path, a skipped message is
+// reported on every run and fetched once the limit allows it.
+func TestDovecotSizeLimit(t *testing.T) {
+	s := dovecottest.Start(t, dovecottest.Options{})
+	small, big := testMessage(1, "small"), testMessage(2, strings.Repeat("big body line\r\n", 2000))
+	u1, u2 := s.Deliver(t, "INBOX", small), s.Deliver(t, "INBOX", big)
+	rec := newRecorder(t, s.Addr(dovecottest.IMAP))
+	acct := addrAccount(s, rec.ln.Addr().String(), fetch.None)
+	acct.MaxMessageSize = 10000
+	arc := openArchive(t)
+	for run := range 2 {
+		rep := runOK(t, arc, New(acct, Options{}))
+		if m := box(t, rep, "INBOX"); len(m.Skipped) != 1 || m.Skipped[0].UID != u2 || m.Seen != 1-run {
+			t.Errorf("run %d: report = %+v, want UID %d skipped", run, *m, u2)
+		}
+	}
+	if got := fetchedUIDs(rec.commands()); !slices.Equal(got, []string{fmt.Sprint(u1)}) {
+		t.Errorf("bodies fetched %q, want only UID %d", got, u1)
+	}
+	acct.MaxMessageSize = 0
+	rep := runOK(t, arc, New(acct, Options{}))
+	if m := box(t, rep, "INBOX"); len(m.Skipped) != 0 || m.New != 1 {
+		t.Errorf("without limit: report = %+v, want the big one fetched", *m)
+	}
+	checkArchived(t, arc, "acct", "INBOX", s.Bodies(t, "INBOX"))
+}

@@ -115,14 +115,22 @@ func (bs *boxSync) sync(ctx context.Context) (err error) {
 	}
 
 	b := bs.s.NewBatch()
-	gone, changed, err := bs.flagsAndGone(b, listed)
+	gone, changed, missing, err := bs.flagsAndGone(b, listed)
 	if err != nil {
 		return err
+	}
+	// Messages below LastUID that the archive lacks: skipped for their
+	// size (the limit may have grown since) or lost from the catalog.
+	var below []entry
+	if len(missing) > 0 {
+		if below, err = bs.list(missing, 1); err != nil {
+			return err
+		}
 	}
 
 	adv := newAdvance(st.LastUID, listed, uint32(sel.UIDNext))
 	var todo []entry
-	for _, e := range listed {
+	for _, e := range slices.Concat(below, listed) {
 		switch flags, ok := bs.live[e.uid]; {
 		case ok:
 			if !slices.Equal(flags, e.flags) {

@@ -14,25 +14,29 @@ import (
 // listNew lists the messages above LastUID, without their bodies:
 // UID FETCH last+1:* (UID RFC822.SIZE FLAGS INTERNALDATE).
 func (bs *boxSync) listNew() ([]entry, error) {
-	last := bs.st.LastUID
 	var set goimap.UIDSet
-	set.AddRange(goimap.UID(last+1), 0)
+	set.AddRange(goimap.UID(bs.st.LastUID+1), 0)
+	return bs.list(set, bs.st.LastUID+1)
+}
+
+// list describes the messages of set with a UID of at least min.
+func (bs *boxSync) list(set goimap.UIDSet, min uint32) ([]entry, error) {
 	cmd := bs.cn.c.Fetch(set, &goimap.FetchOptions{UID: true, RFC822Size: true, Flags: true, InternalDate: true})
 	var out []entry
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 		buf, err := msg.Collect()
 		if err != nil {
 			cmd.Close()
-			return nil, fmt.Errorf("list new messages of %s: %w", bs.name, err)
+			return nil, fmt.Errorf("list messages of %s: %w", bs.name, err)
 		}
 		// "n:*" always includes the highest UID, even when it is below n.
-		if uint32(buf.UID) <= last {
+		if uint32(buf.UID) < min {
 			continue
 		}
 		out = append(out, entry{uid: uint32(buf.UID), size: buf.RFC822Size, flags: flagStrings(buf.Flags), date: buf.InternalDate})
 	}
 	if err := cmd.Close(); err != nil {
-		return nil, fmt.Errorf("list new messages of %s: %w", bs.name, err)
+		return nil, fmt.Errorf("list messages of %s: %w", bs.name, err)
 	}
 	slices.SortFunc(out, func(a, b entry) int { return cmp.Compare(a.uid, b.uid) })
 	out = slices.CompactFunc(out, func(a, b entry) bool { return a.uid == b.uid })
@@ -41,8 +45,10 @@ func (bs *boxSync) listNew() ([]entry, error) {
 
 // flagsAndGone brings the archived locations up to date with the server:
 // new flags (SetFlags) and messages expunged there (MarkGone), into b.
-// listed is what listNew found above LastUID.
-func (bs *boxSync) flagsAndGone(b *fetch.Batch, listed []entry) (gone, changed int, err error) {
+// listed is what listNew found above LastUID. When it learnt which UIDs
+// up to LastUID the server has, it returns those the archive lacks
+// (skipped for their size, or lost from the catalog) as missing.
+func (bs *boxSync) flagsAndGone(b *fetch.Batch, listed []entry) (gone, changed int, missing goimap.UIDSet, err error) {
 	last := bs.st.LastUID
 	liveLow := 0
 	for uid := range bs.live {
@@ -68,7 +74,7 @@ func (bs *boxSync) flagsAndGone(b *fetch.Batch, listed []entry) (gone, changed i
 				buf, err := msg.Collect()
 				if err != nil {
 					cmd.Close()
-					return 0, 0, fmt.Errorf("fetch flags of %s: %w", bs.name, err)
+					return 0, 0, nil, fmt.Errorf("fetch flags of %s: %w", bs.name, err)
 				}
 				uid := uint32(buf.UID)
 				if uid == 0 || uid > last {
@@ -83,7 +89,7 @@ func (bs *boxSync) flagsAndGone(b *fetch.Batch, listed []entry) (gone, changed i
 				}
 			}
 			if err := cmd.Close(); err != nil {
-				return 0, 0, fmt.Errorf("fetch flags of %s: %w", bs.name, err)
+				return 0, 0, nil, fmt.Errorf("fetch flags of %s: %w", bs.name, err)
 			}
 			existsKnown = full
 		}
@@ -94,7 +100,7 @@ func (bs *boxSync) flagsAndGone(b *fetch.Batch, listed []entry) (gone, changed i
 			data, err := bs.cn.c.UIDSearch(&goimap.SearchCriteria{UID: []goimap.UIDSet{all}},
 				&goimap.SearchOptions{ReturnAll: bs.cn.esearch}).Wait()
 			if err != nil {
-				return 0, 0, fmt.Errorf("search UIDs of %s: %w", bs.name, err)
+				return 0, 0, nil, fmt.Errorf("search UIDs of %s: %w", bs.name, err)
 			}
 			if set, ok := data.All.(goimap.UIDSet); ok {
 				exists = set
@@ -114,7 +120,19 @@ func (bs *boxSync) flagsAndGone(b *fetch.Batch, listed []entry) (gone, changed i
 			gone++
 		}
 	}
-	return gone, changed, nil
+	if existsKnown && len(exists) > 0 {
+		for _, r := range exists {
+			if r.Stop == 0 { // "n:*" would be a server bug
+				continue
+			}
+			for uid := uint32(r.Start); uid <= uint32(r.Stop) && uid != 0; uid++ {
+				if _, ok := bs.live[uid]; !ok {
+					missing.AddNum(goimap.UID(uid))
+				}
+			}
+		}
+	}
+	return gone, changed, missing, nil
 }
 
 // flagStrings returns flags sorted, without \Recent (which belongs to a

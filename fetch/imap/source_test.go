@@ -501,7 +501,8 @@ func TestFailedMessage(t *testing.T) {
 }
 
 // TestSizeLimit: a message over MaxMessageSize is skipped, reported as
-// such (not failed), and the state passes it.
+// such (not failed) on every run, and the state passes it; once the limit
+// grows, the next run fetches it.
 func TestSizeLimit(t *testing.T) {
 	s := newMemServer(t)
 	small := testMessages(0, 3)
@@ -518,6 +519,22 @@ func TestSizeLimit(t *testing.T) {
 	if st, _, _ := arc.State(context.Background(), "acct", "INBOX"); st.LastUID != uids[3] {
 		t.Errorf("LastUID = %d, want %d", st.LastUID, uids[3])
 	}
+
+	s.commands()
+	rep = runOK(t, arc, New(acct, Options{}))
+	if m := box(t, rep, "INBOX"); len(m.Skipped) != 1 || m.Seen != 0 {
+		t.Errorf("second run: report = %+v, want the big one skipped again, nothing fetched", *m)
+	}
+	if got := bodyFetches(s.commands()); len(got) > 0 {
+		t.Errorf("second run sent %q", got)
+	}
+
+	acct.MaxMessageSize = 0
+	rep = runOK(t, arc, New(acct, Options{}))
+	if m := box(t, rep, "INBOX"); len(m.Skipped) != 0 || m.New != 1 || m.Archived != 4 {
+		t.Errorf("run without limit: report = %+v, want the big one fetched", *m)
+	}
+	checkArchived(t, arc, "acct", "INBOX", mapOf(uids, [][]byte{small[0], big, small[1], small[2]}))
 }
 
 // TestCancel cancels a run in the middle of a batch: what was committed
