@@ -1,9 +1,13 @@
 package pop3
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -564,5 +568,38 @@ func TestSourceName(t *testing.T) {
 	var src fetch.Source = NewSource(fetch.Account{Name: "old-isp"})
 	if src.Name() != "old-isp" {
 		t.Errorf("Name = %q", src.Name())
+	}
+}
+
+// TestSourceSecretsNotLogged: with debug logging on, the password shows
+// nowhere, whichever way the source logs in and whether it is right.
+func TestSourceSecretsNotLogged(t *testing.T) {
+	t.Parallel()
+	for name, opts := range map[string]pop3test.Options{
+		"SASL PLAIN": {},
+		"USER/PASS":  {NoSASL: true},
+	} {
+		for _, pw := range []string{testPass, "wrong-Secr3t"} {
+			t.Run(name+"/"+pw, func(t *testing.T) {
+				t.Parallel()
+				s, _ := sourceServer(t, opts, testMessages(0, 2)...)
+				acct := account(s.Addr())
+				acct.Password = func(context.Context) (string, error) { return pw, nil }
+				var logs bytes.Buffer
+				log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+				arc := openArchive(t, nil)
+				rep := runSources(t, context.Background(), arc, fetch.Options{Logger: log}, NewSource(acct))
+				js, _ := json.Marshal(rep)
+				plain := base64.StdEncoding.EncodeToString([]byte("\x00" + testUser + "\x00" + pw))
+				for _, out := range []string{logs.String(), string(js)} {
+					if strings.Contains(out, pw) || strings.Contains(out, plain) {
+						t.Errorf("the password shows:\n%s", out)
+					}
+				}
+				if !strings.Contains(logs.String(), "RETR") && pw == testPass {
+					t.Errorf("no protocol debug log:\n%s", logs.String())
+				}
+			})
+		}
 	}
 }
