@@ -113,8 +113,8 @@ func (s *session) sync(ctx context.Context) error {
 			}
 			s.s.Log().Warn("UIDL archived with another size; downloading it again", "uidl", m.uidl, "size", m.size)
 		}
-		if max := s.acct.MaxMessageSize; max > 0 && m.size > max {
-			s.skipped[s.key(m)] = fmt.Sprintf("%s, over the size limit of %s", fetch.HumanBytes(m.size), fetch.HumanBytes(max))
+		if limit := s.acct.MaxMessageSize; limit > 0 && m.size > limit {
+			s.skipped[s.key(m)] = fmt.Sprintf("%s, over the size limit of %s", fetch.HumanBytes(m.size), fetch.HumanBytes(limit))
 			continue
 		}
 		delete(s.skipped, s.key(m))
