@@ -29,7 +29,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("MAILKEEP_IMAP_HELPER") == "1" {
 		os.Exit(helperFetch())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir) // the mailkeep binary built by mailkeepBinary
+	}
+	os.Exit(code)
 }
 
 // helperFetch archives the account described by MAILKEEP_IMAP_HELPER_*

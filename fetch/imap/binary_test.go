@@ -27,6 +27,7 @@ import (
 
 var (
 	binOnce sync.Once
+	binDir  string // removed by TestMain
 	binPath string
 	binErr  error
 )
@@ -45,7 +46,7 @@ func mailkeepBinary(tb testing.TB) string {
 			binErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "mailkeep")
+		binDir, binPath = dir, filepath.Join(dir, "mailkeep")
 		cmd := exec.Command("go", "build", "-o", binPath, "github.com/mailkeep/mailkeep/cmd/mailkeep")
 		cmd.Dir = testenv.RepoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
