@@ -65,7 +65,11 @@ type Account struct {
 	TLSCAFile string `key:"tls_ca_file"`
 	// AllowPlaintext permits Security none to a host that is not loopback.
 	AllowPlaintext bool `key:"allow_plaintext"`
-	// Include and Exclude are IMAP mailbox glob patterns (path.Match syntax);
+	// Include and Exclude are IMAP mailbox patterns on the full decoded name
+	// with the server's delimiter: "*" matches anything, across levels
+	// ("Archive/*" is every mailbox below Archive), "%" anything within one
+	// level, "?" one character; other characters, "[" too, match themselves
+	// (INBOX in any case);
 	// a mailbox is fetched when it matches an Include pattern and no Exclude
 	// pattern. Nil for POP3 accounts.
 	Include []string `key:"include"`

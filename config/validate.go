@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 
@@ -172,7 +171,7 @@ func (a *Account) validate(ps *problems, i int) {
 			patterns []string
 		}{{"include", a.Include}, {"exclude", a.Exclude}} {
 			for _, p := range list.patterns {
-				if _, err := path.Match(p, ""); err != nil || p == "" {
+				if strings.TrimSpace(p) == "" {
 					ps.add(key(list.key), "%q is not a valid mailbox pattern (want e.g. \"*\", \"INBOX\" or \"Archive/*\")", p)
 				}
 			}

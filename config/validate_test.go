@@ -86,7 +86,7 @@ func TestErrors(t *testing.T) {
 		{"include on pop3", pop(`include = ["INBOX"]`), nil, "account[0].include", "applies only to imap accounts"},
 		{"exclude on pop3", pop(`exclude = ["Trash"]`), nil, "account[0].exclude", "applies only to imap accounts"},
 		{"empty include", acct(`include = []`), nil, "account[0].include", "is empty"},
-		{"bad pattern", acct(`exclude = ["Trash["]`), nil, "account[0].exclude", `"Trash[" is not a valid mailbox pattern`},
+		{"bad pattern", acct(`exclude = ["Trash", " "]`), nil, "account[0].exclude", `" " is not a valid mailbox pattern`},
 		{"plaintext", acct(`security = "none"`), nil, "account[0].security",
 			"unencrypted to imap.example.com; use tls or starttls, or set allow_plaintext = true"},
 		{"two passwords", acct(`password = "x"`), nil, "account[0].password_env", "conflicts with password: set only one"},
