@@ -13,7 +13,7 @@ import (
 func (a *app) fetchCommand() *cobra.Command {
 	var account string
 	c := &cobra.Command{
-		Use:   "fetch [--account NAME]",
+		Use:   "fetch [--account NAME] [--no-index]",
 		Short: "Archive what is new in every account (or one), then index it",
 		Long: `fetch makes one pass over the configured accounts: IMAP mailboxes are read without
 changing anything on the server (EXAMINE, BODY.PEEK[]); POP3 messages are deleted only
@@ -46,6 +46,7 @@ message or account failed (failed messages are retried by the next run).`,
 		},
 	}
 	c.Flags().StringVar(&account, "account", "", "fetch only this account")
+	c.Flags().BoolVar(&a.noIndex, "no-index", false, "do not index now (the next fetch, import, search or serve does)")
 	return c
 }
 

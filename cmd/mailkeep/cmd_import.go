@@ -13,7 +13,6 @@ import (
 
 func (a *app) importCommand() *cobra.Command {
 	var account, mailbox string
-	var noIndex bool
 	c := &cobra.Command{
 		Use:   "import maildir|mbox PATH [--account NAME] [--mailbox NAME]",
 		Short: "Archive the messages of a Maildir or an mbox file",
@@ -62,12 +61,11 @@ Importing the same files again adds nothing.`,
 				return err
 			}
 			defer arc.Close()
-			a.noIndex = noIndex
 			return a.runSources(ctx, arc, []fetch.Source{im}, "import")
 		},
 	}
 	c.Flags().StringVar(&account, "account", "local", "account name to record the messages under")
 	c.Flags().StringVar(&mailbox, "mailbox", "", "mailbox name (mbox: default the file name; maildir: replaces INBOX and prefixes subfolders)")
-	c.Flags().BoolVar(&noIndex, "no-index", false, "do not index now (the next fetch, import, search or serve does)")
+	c.Flags().BoolVar(&a.noIndex, "no-index", false, "do not index now (the next fetch, import, search or serve does)")
 	return c
 }
