@@ -16,6 +16,7 @@ import (
 
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/fetch/pop3/pop3test"
+	"github.com/mailkeep/mailkeep/internal/dovecottest"
 )
 
 // TestSourceIncremental walks a maildrop through its life: a first run
@@ -598,6 +599,59 @@ func TestSourceSecretsNotLogged(t *testing.T) {
 				}
 				if !strings.Contains(logs.String(), "RETR") && pw == testPass {
 					t.Errorf("no protocol debug log:\n%s", logs.String())
+				}
+			})
+		}
+	}
+}
+
+// TestSourceCutAnywhere breaks the connection after n bytes from the
+// server, at many points (greeting, CAPA, login, UIDL, LIST, inside and
+// between messages, before QUIT's answer): the run retries, resumes and
+// archives every message exactly once, nothing truncated, with and
+// without deletion.
+func TestSourceCutAnywhere(t *testing.T) {
+	t.Parallel()
+	var msgs []pop3test.Message
+	for i := range 12 {
+		msgs = append(msgs, pop3test.Message{UIDL: fmt.Sprintf("u%d", i),
+			Data: testMessage(i, strings.Repeat(fmt.Sprintf(".padding line %d\r\n", i), 100))})
+	}
+	for _, del := range []fetch.DeleteMode{fetch.DeleteNever, fetch.DeleteAfterArchive} {
+		for _, n := range []int64{10, 60, 150, 300, 500, 900, 3000, 8000, 13000, 21000, 23000} {
+			t.Run(fmt.Sprintf("%s/%d", del, n), func(t *testing.T) {
+				t.Parallel()
+				s, _ := sourceServer(t, pop3test.Options{}, msgs...)
+				p := dovecottest.NewProxy(t, s.Addr())
+				p.CutAfter(n)
+				backoff := fetch.Backoff{Attempts: 3, Sleep: func(ctx context.Context, d time.Duration) error {
+					p.CutAfter(-1)                    // the network is back
+					time.Sleep(20 * time.Millisecond) // the server notices the broken session and unlocks
+					return nil
+				}}
+				acct := account(p.Addr())
+				acct.Delete = del
+				arc := openArchive(t, nil)
+				rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, NewSourceOptions(acct, SourceOptions{BatchMessages: 5}))
+				if !rep.OK() {
+					t.Fatalf("run not OK: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
+				}
+				if p.Cuts() == 0 {
+					t.Fatalf("no cut at %d bytes", n)
+				}
+				if st, err := arc.Stats(context.Background()); err != nil || st.Messages != int64(len(msgs)) || st.Locations != int64(len(msgs)) {
+					t.Errorf("Stats = %+v, %v; want %d messages and locations", st, err, len(msgs))
+				}
+				if del == fetch.DeleteNever {
+					checkArchived(t, arc, msgs)
+				} else {
+					checkArchivedGone(t, arc, msgs)
+					if left := s.Messages(testUser); len(left) != 0 {
+						t.Errorf("%d messages left on the server", len(left))
+					}
+				}
+				if vr, err := arc.Verify(context.Background(), 1, nil); err != nil || !vr.OK() || len(vr.Adopted) > 0 {
+					t.Errorf("Verify = %+v, %v", vr, err)
 				}
 			})
 		}
