@@ -214,6 +214,27 @@ func TestSourceSizeLimit(t *testing.T) {
 	if !slices.ContainsFunc(rep.Details(), func(s string) bool { return strings.Contains(s, "skipped UIDL big") }) {
 		t.Errorf("details = %q", rep.Details())
 	}
+
+	// A message that arrives larger than LIST said (here: no final line
+	// ending, so the server adds CRLF) is caught while it streams, and the
+	// session goes on. Big enough not to be spooled in memory, and small.
+	for _, size := range []int{3000, spoolMax + 5000} {
+		data := bytes.Repeat([]byte("y"), size)
+		liar := pop3test.Message{UIDL: "liar", Data: data}
+		s, rec := sourceServer(t, pop3test.Options{}, small[0], liar, small[1])
+		acct := account(s.Addr())
+		acct.MaxMessageSize = int64(len(data)) + 1
+		arc := openArchive(t, nil)
+		rep := runOK(t, arc, NewSource(acct))
+		m := inbox(t, rep)
+		if len(m.Skipped) != 1 || m.Skipped[0].UIDL != "liar" || !strings.Contains(m.Skipped[0].Reason, "larger than announced") || m.New != 2 {
+			t.Errorf("%d bytes: report = %+v, want liar skipped, 2 new", size, *m)
+		}
+		if got := verb(rec.take(), "RETR"); len(got) != 3 {
+			t.Errorf("%d bytes: RETR sent %q, want all 3 (the session goes on)", size, got)
+		}
+		checkArchived(t, arc, small[:2])
+	}
 }
 
 // TestSourceRetrError: -ERR to one RETR puts that message in Failed with
