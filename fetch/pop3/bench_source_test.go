@@ -167,6 +167,9 @@ func bigMessage(size int) []byte {
 // (MAILKEEP_BENCH_N messages, default 5,000):
 //
 //	MAILKEEP_BENCH=1 go test -run TestBenchPOP3 -v ./fetch/pop3
+//
+// MAILKEEP_BENCH_CPUPROFILE=FILE profiles the first fetch, and
+// MAILKEEP_BENCH_ONLY_FIRST=1 stops after it.
 func TestBenchPOP3(t *testing.T) {
 	if os.Getenv("MAILKEEP_BENCH") != "1" {
 		t.Skip("set MAILKEEP_BENCH=1 to run the POP3 fetch benchmark")
