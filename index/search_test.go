@@ -57,7 +57,9 @@ func TestSearchBasics(t *testing.T) {
 		{"id:" + ids[0].String()[:10], 1},
 		{"(report OR lunch) -in:sent", 2},
 		{"subject:(quarterly OR lunch)", 3},
-		{"&", 3},
+		{"&", 0},
+		{"report &", 2},
+		{"-&", 0},
 		{"larger:1 smaller:10M", 3},
 	} {
 		if got := count(t, x, c.q); got != c.want {

@@ -9,12 +9,17 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// translate turns a parsed query into a Bleve query. nil (the empty query,
-// or one whose words are all punctuation) matches everything.
+// translate turns a parsed query into a Bleve query. The empty query (nil)
+// matches everything. Words with nothing to search for (punctuation and
+// symbols like "&" or "✔", which the analyzer drops) are left out, and a
+// query made only of such words matches nothing.
 func (x *Index) translate(n Node) query.Query {
+	if n == nil {
+		return query.NewMatchAllQuery()
+	}
 	q := x.tr(n, "")
 	if q == nil {
-		return query.NewMatchAllQuery()
+		return query.NewMatchNoneQuery()
 	}
 	return q
 }

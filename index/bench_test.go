@@ -1,0 +1,318 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mailkeep/mailkeep/archive"
+	"github.com/mailkeep/mailkeep/internal/testenv"
+)
+
+// benchQueries are the query kinds whose latency the benchmarks measure,
+// with what notmuch and mu call the same search.
+var benchQueries = []struct {
+	name, q, notmuch, mu string
+}{
+	{"rare word", "zymurgy", "zymurgy", "zymurgy"},
+	{"common word", "meeting", "meeting", "meeting"},
+	{"phrase", `"quarterly report"`, `"quarterly report"`, `"quarterly report"`},
+	{"from:", "from:alice@example.com", "from:alice@example.com", "from:alice@example.com"},
+	{"date range", "after:2015-01-01 before:2015-03-01", "date:2015-01-01..2015-02-28", "date:20150101..20150228"},
+	{"greek word", "διαβασμενο", "διαβασμένο", "διαβασμένο"},
+	{"chinese word", "信息", "信息", "信息"},
+	{"everything", "", "*", ""},
+}
+
+// genArchive fills a new archive with n generated messages; with maildir
+// set it also writes them there, one file each, for notmuch and mu.
+func genArchive(tb testing.TB, dir string, n int, maildir string) (*archive.Archive, int64) {
+	tb.Helper()
+	ctx := context.Background()
+	a, err := archive.Open(ctx, dir, archive.Options{Create: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if maildir != "" {
+		for _, d := range []string{"cur", "new", "tmp"} {
+			if err := os.MkdirAll(filepath.Join(maildir, d), 0o700); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	g := newMailGen(1)
+	var raw int64
+	for done := 0; done < n; {
+		k := min(1000, n-done)
+		mails := make([]genMail, k)
+		for i := range mails {
+			mails[i] = g.next()
+			raw += int64(len(mails[i].raw))
+		}
+		b := a.NewBatch()
+		var wg sync.WaitGroup
+		errs := make(chan error, 2)
+		for w := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < k; i += 2 {
+					m := mails[i]
+					loc := archive.Location{LocationKey: archive.LocationKey{Account: "bench", Mailbox: m.mailbox, UIDL: strconv.Itoa(done + i)}, Flags: m.flags}
+					if _, err := b.Add(bytes.NewReader(m.raw), loc); err != nil {
+						errs <- err
+						return
+					}
+					if maildir != "" {
+						name := fmt.Sprintf("%d.%d.bench:2,S", m.date.Unix(), done+i)
+						if err := os.WriteFile(filepath.Join(maildir, "cur", name), m.raw, 0o600); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := b.Commit(ctx); err != nil {
+			tb.Fatal(err)
+		}
+		done += k
+	}
+	return a, raw
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+func BenchmarkIndex(b *testing.B) {
+	const n = 2000
+	a, raw := genArchive(b, b.TempDir(), n, "")
+	defer a.Close()
+	x, err := Open(context.Background(), a, Options{Defer: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := x.Rebuild(context.Background(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64(dirSize(a.IndexDir()))/float64(raw), "index/raw")
+}
+
+func BenchmarkSearch(b *testing.B) {
+	a, _ := genArchive(b, b.TempDir(), 5000, "")
+	defer a.Close()
+	x, err := Open(context.Background(), a, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	for _, q := range benchQueries {
+		b.Run(strings.ReplaceAll(q.name, " ", "_"), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := x.Search(context.Background(), Request{Query: q.q}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// resetPeakRSS makes VmHWM start again from the current RSS (Linux).
+func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS returns VmHWM in bytes (Linux), or 0.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func percentiles(d []time.Duration) (p50, p99 time.Duration) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[len(d)/2], d[min(len(d)-1, len(d)*99/100)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+
+// TestBench100k measures mailkeep, and notmuch and mu where installed, on
+// a generated archive (100,000 messages, or MAILKEEP_BENCH_N). It runs
+// only with MAILKEEP_BENCH=1 and prints a table.
+func TestBench100k(t *testing.T) {
+	if os.Getenv("MAILKEEP_BENCH") != "1" {
+		t.Skip("set MAILKEEP_BENCH=1 to run")
+	}
+	n := 100000
+	if v, err := strconv.Atoi(os.Getenv("MAILKEEP_BENCH_N")); err == nil && v > 0 {
+		n = v
+	}
+	runs := 200
+	root := t.TempDir()
+	maildir := ""
+	notmuch, haveNotmuch := testenv.LookPath("notmuch")
+	mu, haveMu := testenv.LookPath("mu")
+	if haveNotmuch || haveMu {
+		maildir = filepath.Join(root, "Maildir")
+	}
+	t0 := time.Now()
+	a, raw := genArchive(t, filepath.Join(root, "archive"), n, maildir)
+	defer a.Close()
+	t.Logf("generated %d messages, %.1f MB raw, in %v", n, float64(raw)/1e6, time.Since(t0).Round(time.Second))
+
+	var rows [][]string
+	row := func(cols ...string) { rows = append(rows, cols) }
+
+	// mailkeep: index.
+	ctx := context.Background()
+	resetPeakRSS()
+	cpu0, t0 := cpuTime(), time.Now()
+	x, err := Open(ctx, a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall, cpu := time.Since(t0), cpuTime()-cpu0
+	rss := peakRSS()
+	x.Close()
+	size := dirSize(a.IndexDir())
+	x, err = Open(ctx, a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	row("mailkeep index", fmt.Sprintf("%.0f msgs/s (%.0f per CPU-second)", float64(n)/wall.Seconds(), float64(n)/cpu.Seconds()),
+		fmt.Sprintf("%.1f MB = %.3f × raw", float64(size)/1e6, float64(size)/float64(raw)), fmt.Sprintf("peak RSS %.0f MB", float64(rss)/1e6))
+	for _, q := range benchQueries {
+		var d []time.Duration
+		total := 0
+		for range runs {
+			t0 := time.Now()
+			r, err := x.Search(ctx, Request{Query: q.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d = append(d, time.Since(t0))
+			total = r.Total
+		}
+		p50, p99 := percentiles(d)
+		row("mailkeep "+q.name, q.q, fmt.Sprintf("%d hits", total), "p50 "+ms(p50), "p99 "+ms(p99))
+	}
+
+	// notmuch.
+	if haveNotmuch {
+		cfg := filepath.Join(root, "notmuch-config")
+		os.WriteFile(cfg, []byte("[database]\npath="+maildir+"\n[new]\ntags=inbox;\n[maildir]\nsynchronize_flags=false\n"), 0o600)
+		env := append(os.Environ(), "NOTMUCH_CONFIG="+cfg)
+		t0 := time.Now()
+		cmd := exec.Command(notmuch, "new", "--quiet")
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Logf("notmuch new: %v\n%s", err, out)
+		} else {
+			wall := time.Since(t0)
+			size := dirSize(filepath.Join(maildir, ".notmuch"))
+			row("notmuch new", fmt.Sprintf("%.0f msgs/s", float64(n)/wall.Seconds()), fmt.Sprintf("%.1f MB = %.3f × raw", float64(size)/1e6, float64(size)/float64(raw)))
+			for _, q := range benchQueries {
+				var d []time.Duration
+				var out []byte
+				for range runs / 2 {
+					cmd := exec.Command(notmuch, "search", "--limit=20", q.notmuch)
+					cmd.Env = env
+					t0 := time.Now()
+					out, _ = cmd.Output()
+					d = append(d, time.Since(t0))
+				}
+				p50, p99 := percentiles(d)
+				row("notmuch "+q.name, q.notmuch, fmt.Sprintf("%d lines", bytes.Count(out, []byte("\n"))), "p50 "+ms(p50), "p99 "+ms(p99))
+			}
+		}
+	}
+
+	// mu.
+	if haveMu {
+		home := filepath.Join(root, "mu")
+		t0 := time.Now()
+		init := exec.Command(mu, "init", "--muhome="+home, "--maildir="+maildir)
+		if out, err := init.CombinedOutput(); err != nil {
+			t.Logf("mu init: %v\n%s", err, out)
+		} else if out, err := exec.Command(mu, "index", "--muhome="+home, "--quiet").CombinedOutput(); err != nil {
+			t.Logf("mu index: %v\n%s", err, out)
+		} else {
+			wall := time.Since(t0)
+			size := dirSize(home)
+			row("mu index", fmt.Sprintf("%.0f msgs/s", float64(n)/wall.Seconds()), fmt.Sprintf("%.1f MB = %.3f × raw", float64(size)/1e6, float64(size)/float64(raw)))
+			for _, q := range benchQueries {
+				var d []time.Duration
+				var out []byte
+				for range runs / 2 {
+					args := []string{"find", "--muhome=" + home, "--maxnum=20", "--sortfield=date", "--reverse"}
+					if q.mu != "" {
+						args = append(args, q.mu)
+					} else {
+						args = append(args, "")
+					}
+					t0 := time.Now()
+					out, _ = exec.Command(mu, args...).Output()
+					d = append(d, time.Since(t0))
+				}
+				p50, p99 := percentiles(d)
+				row("mu "+q.name, q.mu, fmt.Sprintf("%d lines", bytes.Count(out, []byte("\n"))), "p50 "+ms(p50), "p99 "+ms(p99))
+			}
+		}
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%d messages, %.1f MB raw (%.1f KB mean)\n", n, float64(raw)/1e6, float64(raw)/float64(n)/1e3)
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-26s", r[0])
+		for _, c := range r[1:] {
+			fmt.Fprintf(&b, "  %-22s", c)
+		}
+		b.WriteString("\n")
+	}
+	t.Log(b.String())
+	fmt.Print(b.String())
+}
