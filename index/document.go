@@ -69,7 +69,7 @@ func buildDoc(f *facts, an *textAnalyzer) *document.Document {
 	}
 	addrs(fTo, m.To)
 	addrs(fCc, m.Cc)
-	text(fBody, nil, m.Text, optText)
+	text(fBody, nil, m.Text, bodyOpts)
 	for i, a := range m.Attachments {
 		text(fFilename, []uint64{uint64(i)}, a.Filename, optText)
 	}
@@ -139,6 +139,7 @@ func buildDoc(f *facts, an *textAnalyzer) *document.Document {
 		d.AddField(df)
 	}
 	keyword(fYear, strconv.Itoa(date.UTC().Year()), optKeywordD)
+	keyword(fMonth, date.UTC().Format("2006-01"), optKeyword)
 	d.AddField(document.NewNumericFieldWithIndexingOptions(fSize, nil, float64(f.info.Size), bindex.IndexField))
 
 	mid := m.MessageID
@@ -192,3 +193,5 @@ func flagKeyword(fl string) string {
 	}
 	return fold(fl)
 }
+
+var bodyOpts = optText

@@ -37,6 +37,7 @@ var (
 //	att        bool     yes      -          yes     -            has an attachment
 //	date       datetime yes      -          yes     yes          Date header (else arrival), for sorting
 //	year       keyword  yes      -          -       yes          year of date (years facet)
+//	month      keyword  yes      -          -       -            "2006-01" of date (date histogram, see sortwindow.go)
 //	size       number   yes      -          -       -            raw size in bytes
 //	msgid      keyword  yes      -          -       -            Message-ID without <>
 //
@@ -60,6 +61,7 @@ const (
 	fAtt      = "att"
 	fDate     = "date"
 	fYear     = "year"
+	fMonth    = "month"
 	fSize     = "size"
 	fMsgID    = "msgid"
 	fID       = "_id"

@@ -84,27 +84,19 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	limit = min(limit, MaxLimit)
 	offset = max(offset, 0)
 
-	sr := bleve.NewSearchRequestOptions(x.translate(node), limit, offset, false)
-	sr.Fields = storedFields
-	dateSort := &search.SortField{Field: fDate, Type: search.SortFieldAsDate, Missing: search.SortFieldMissingLast}
+	q := x.translate(node)
+	var facetReqs map[string]*bleve.FacetRequest
+	if req.Facets {
+		facetReqs = map[string]*bleve.FacetRequest{
+			"years":     bleve.NewFacetRequest(fYear, 100),
+			"mailboxes": bleve.NewFacetRequest(fLoc, 50),
+			"senders":   bleve.NewFacetRequest(fFromAddr, 20),
+		}
+	}
 	switch req.Sort {
-	case "", "-date":
-		dateSort.Desc = true
-		sr.SortByCustom(search.SortOrder{dateSort, &search.SortDocID{Desc: true}})
-		sr.Score = "none"
-	case "date":
-		sr.SortByCustom(search.SortOrder{dateSort, &search.SortDocID{}})
-		sr.Score = "none"
-	case "relevance":
-		dateSort.Desc = true
-		sr.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}, dateSort})
+	case "", "-date", "date", "relevance":
 	default:
 		return nil, fmt.Errorf("sort %q: want date, -date or relevance", req.Sort)
-	}
-	if req.Facets {
-		sr.AddFacet("years", bleve.NewFacetRequest(fYear, 100))
-		sr.AddFacet("mailboxes", bleve.NewFacetRequest(fLoc, 50))
-		sr.AddFacet("senders", bleve.NewFacetRequest(fFromAddr, 20))
 	}
 
 	x.mu.RLock()
@@ -112,7 +104,16 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if x.bi == nil {
 		return nil, errClosed
 	}
-	res, err := x.bi.SearchInContext(ctx, sr)
+	var res *bleve.SearchResult
+	if req.Sort == "relevance" {
+		sr := bleve.NewSearchRequestOptions(q, limit, offset, false)
+		sr.Fields = storedFields
+		sr.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}})
+		sr.Facets = facetReqs
+		res, err = x.bi.SearchInContext(ctx, sr)
+	} else {
+		res, err = x.dateSorted(ctx, q, limit, offset, req.Sort != "date", facetReqs)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

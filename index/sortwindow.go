@@ -1,0 +1,151 @@
+package index
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Sorting by date, the default, is Bleve's cost per matching document:
+// every match's date is read from the doc values. For a common word in
+// 100,000 messages that is tens of milliseconds, for a page of 20. So a
+// search that matches many messages is run in two steps:
+//
+//  1. count the matches, without sorting or scoring (cheap: postings only);
+//  2. sort only the matches within a date window at the newest (oldest) end
+//     that should hold the page a few times over, judged from the number of
+//     messages per month (the dictionary of the month field, read in
+//     microseconds) and the share of messages that match; widen the window
+//     and try again when it held too few.
+//
+// The result is exact: a window is only used when it holds the whole page.
+
+// directSortMax is how many matches are sorted in one step.
+var directSortMax = 2000 // a variable for tests
+
+func (x *Index) dateSorted(ctx context.Context, q query.Query, limit, offset int, desc bool, facets map[string]*bleve.FacetRequest) (*bleve.SearchResult, error) {
+	order := search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate, Desc: desc, Missing: search.SortFieldMissingLast}}
+	run := func(q query.Query, size, from int, sorted bool, facets map[string]*bleve.FacetRequest) (*bleve.SearchResult, error) {
+		sr := bleve.NewSearchRequestOptions(q, size, from, false)
+		sr.Score = "none"
+		sr.Facets = facets
+		if sorted {
+			sr.Fields = storedFields
+			sr.SortByCustom(order)
+		}
+		return x.bi.SearchInContext(ctx, sr)
+	}
+	need := limit + offset
+	count, err := run(q, 0, 0, false, facets)
+	if err != nil {
+		return nil, err
+	}
+	total := int(count.Total)
+	if total <= directSortMax || total <= 2*need {
+		res, err := run(q, limit, offset, true, nil)
+		if err == nil {
+			res.Facets = count.Facets
+		}
+		return res, err
+	}
+	months, all, err := x.monthCounts()
+	if err != nil || all == 0 {
+		return nil, err
+	}
+	// Messages the window should span for about 3×need matches.
+	want := 3 * float64(need) * float64(all) / float64(total)
+	for want < float64(all) {
+		cut, ok := windowStart(months, int(want)+need, desc)
+		if !ok {
+			break
+		}
+		var rq query.Query
+		if desc {
+			yes := true
+			rq = query.NewDateRangeInclusiveQuery(cut, time.Time{}, &yes, nil)
+		} else {
+			no := false
+			rq = query.NewDateRangeInclusiveQuery(time.Time{}, cut, nil, &no)
+		}
+		rq.(*query.DateRangeQuery).SetField(fDate)
+		res, err := run(query.NewConjunctionQuery([]query.Query{q, rq}), limit, offset, true, nil)
+		if err != nil {
+			return nil, err
+		}
+		if int(res.Total) >= need {
+			res.Total = count.Total
+			res.Facets = count.Facets
+			return res, nil
+		}
+		want *= 4
+	}
+	res, err := run(q, limit, offset, true, nil)
+	if err == nil {
+		res.Facets = count.Facets
+	}
+	return res, err
+}
+
+// monthCount is how many messages one month has.
+type monthCount struct {
+	month time.Time
+	n     int
+}
+
+// monthCounts reads the month field's dictionary: messages per month,
+// oldest first, and their sum.
+func (x *Index) monthCounts() ([]monthCount, int, error) {
+	d, err := x.bi.FieldDict(fMonth)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer d.Close()
+	var out []monthCount
+	all := 0
+	for {
+		e, err := d.Next()
+		if err != nil {
+			return nil, 0, err
+		}
+		if e == nil {
+			break
+		}
+		t, err := time.Parse("2006-01", e.Term)
+		if err != nil {
+			continue
+		}
+		out = append(out, monthCount{t, int(e.Count)})
+		all += int(e.Count)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].month.Before(out[j].month) })
+	return out, all, nil
+}
+
+// windowStart returns the start (desc: the first day of the oldest month
+// needed; asc: the first day after the newest) of the fewest whole months
+// at the newest (oldest) end holding at least n messages. ok is false when
+// that is every month.
+func windowStart(months []monthCount, n int, desc bool) (time.Time, bool) {
+	acc := 0
+	for i := range months {
+		j := i
+		if desc {
+			j = len(months) - 1 - i
+		}
+		acc += months[j].n
+		if acc >= n {
+			if i == len(months)-1 {
+				return time.Time{}, false
+			}
+			if desc {
+				return months[j].month, true
+			}
+			return months[j].month.AddDate(0, 1, 0), true
+		}
+	}
+	return time.Time{}, false
+}
