@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -53,7 +54,8 @@ message or account failed (failed messages are retried by the next run).`,
 // runSources runs a fetch or import, prints the summary and what failed,
 // and indexes what is new.
 func (a *app) runSources(ctx context.Context, arc *archive.Archive, srcs []fetch.Source, kind string) error {
-	opts := fetch.Options{Kind: kind, Logger: a.log}
+	var commits atomic.Int64
+	opts := fetch.Options{Kind: kind, Logger: a.log, OnCommit: func(fetch.Committed) { commits.Add(1) }}
 	if isTerminal(a.stderr) {
 		opts.Progress = fetch.NewTerminalProgress(a.stderr, nil)
 	}
@@ -68,8 +70,9 @@ func (a *app) runSources(ctx context.Context, arc *archive.Archive, srcs []fetch
 	if t := rep.Totals(); kind == "import" && t.New == 0 && t.Seen > 0 {
 		fmt.Fprintln(a.stdout, "nothing new: every message was already in the archive")
 	}
-	if a.noIndex {
-		// Indexed later: every opener of the index reconciles it.
+	if a.noIndex || commits.Load() == 0 {
+		// Nothing to index now, or indexed later: every opener of the
+		// index reconciles it with the catalog.
 	} else if ierr := a.updateIndex(ctx, arc); ierr != nil {
 		fmt.Fprintf(a.stderr, "mailkeep: the mail is archived, but indexing failed: %v (run \"mailkeep reindex\")\n", ierr)
 		return errFailed
