@@ -39,6 +39,7 @@ type Archive struct {
 	log      *slog.Logger
 	now      func() time.Time
 	writeMu  sync.Mutex // serialises catalog write transactions
+	objDirs  sync.Map   // objects/ab/cd directories known to exist
 }
 
 // ErrNoArchive is returned when the directory holds no archive.

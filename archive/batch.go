@@ -281,7 +281,7 @@ func (b *Batch) persistObjects() error {
 		}
 	}
 	for i, t := range tmps {
-		if err := os.MkdirAll(filepath.Dir(finals[i]), 0o700); err != nil {
+		if err := a.mkdirObjects(filepath.Dir(finals[i])); err != nil {
 			return fmt.Errorf("store object: %w", err)
 		}
 		if err := rename(t, finals[i]); err != nil {

@@ -47,6 +47,19 @@ var decoders = sync.Pool{New: func() any {
 	return d
 }}
 
+// mkdirObjects makes an objects/ab/cd directory, remembering the ones that
+// exist so that a busy import does not ask the file system each time.
+func (a *Archive) mkdirObjects(dir string) error {
+	if _, ok := a.objDirs.Load(dir); ok {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	a.objDirs.Store(dir, true)
+	return nil
+}
+
 func (a *Archive) objectPath(id ID) string {
 	h := id.String()
 	return filepath.Join(a.dir, "objects", h[:2], h[2:4], h)
