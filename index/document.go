@@ -2,9 +2,11 @@ package index
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2/document"
 	bindex "github.com/blevesearch/bleve_index_api"
@@ -69,9 +71,13 @@ func buildDoc(f *facts, an *textAnalyzer) *document.Document {
 	}
 	addrs(fTo, m.To)
 	addrs(fCc, m.Cc)
-	text(fBody, nil, m.Text, bodyOpts)
+	text(fBody, nil, m.Text, optText)
 	for i, a := range m.Attachments {
 		text(fFilename, []uint64{uint64(i)}, a.Filename, optText)
+	}
+
+	if p := preview(m.Text); p != "" {
+		keyword(fPreview, p, optStored)
 	}
 
 	sender := f.info.From
@@ -135,9 +141,10 @@ func buildDoc(f *facts, an *textAnalyzer) *document.Document {
 	d.AddField(document.NewBooleanFieldWithIndexingOptions(fAtt, nil, m.HasAttachment, bindex.IndexField|bindex.StoreField))
 
 	date := messageDate(f, arrival)
-	if df, err := document.NewDateTimeFieldWithIndexingOptions(fDate, nil, date, time.RFC3339, bindex.IndexField|bindex.StoreField|bindex.DocValues); err == nil {
+	if df, err := document.NewDateTimeFieldWithIndexingOptions(fDate, nil, date, time.RFC3339, bindex.IndexField|bindex.StoreField); err == nil {
 		d.AddField(df)
 	}
+	keyword(fTS, sortKey(date), optKeywordD)
 	keyword(fYear, strconv.Itoa(date.UTC().Year()), optKeywordD)
 	keyword(fMonth, date.UTC().Format("2006-01"), optKeyword)
 	d.AddField(document.NewNumericFieldWithIndexingOptions(fSize, nil, float64(f.info.Size), bindex.IndexField))
@@ -194,4 +201,40 @@ func flagKeyword(fl string) string {
 	return fold(fl)
 }
 
-var bodyOpts = optText
+// sortKey is the ts field of a date: Unix seconds as 10 hex digits, so
+// that keys sort like dates. (A datetime field's doc values hold all its
+// prefix-coded terms, several times the bytes to read per sorted hit.)
+func sortKey(t time.Time) string {
+	return fmt.Sprintf("%010x", max(t.Unix(), 0))
+}
+
+// previewLen is how many characters of the body the index stores.
+const previewLen = 300
+
+// preview returns the first previewLen characters of text with white space
+// collapsed, and "…" when there is more.
+func preview(text string) string {
+	var b strings.Builder
+	n := 0
+	space := true
+	for i, r := range text {
+		if n == previewLen {
+			if strings.TrimSpace(text[i:]) != "" {
+				b.WriteString("…")
+			}
+			break
+		}
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			if !space {
+				b.WriteByte(' ')
+				space = true
+				n++
+			}
+			continue
+		}
+		b.WriteRune(r)
+		space = false
+		n++
+	}
+	return strings.TrimRight(b.String(), " ")
+}

@@ -29,22 +29,24 @@ var (
 //	body       text     yes      yes        -       -            message.Text (all text parts, HTML as text)
 //	filename   text     yes      yes        -       -            attachment file names
 //	sender     keyword  -        -          yes     -            first From, for display
+//	preview    keyword  -        -          yes     -            the first 300 characters of body, on one line (snippets)
 //	from_addr  keyword  yes      -          -       yes          From addresses, lower case (senders facet)
 //	mailbox    keyword  yes      -          -       -            folded "account/mailbox" and bare mailbox
 //	loc        keyword  yes      -          yes     yes          "account/mailbox" as is (display, facet)
 //	account    keyword  yes      -          -       -            folded account names
 //	flag       keyword  yes      -          -       -            seen|unread, flagged, answered, draft, …
 //	att        bool     yes      -          yes     -            has an attachment
-//	date       datetime yes      -          yes     yes          Date header (else arrival), for sorting
+//	date       datetime yes      -          yes     -            Date header (else arrival): after:, before:
+//	ts         keyword  yes      -          -       yes          the same as 10 hex digits of Unix seconds: the sort key
 //	year       keyword  yes      -          -       yes          year of date (years facet)
 //	month      keyword  yes      -          -       -            "2006-01" of date (date histogram, see sortwindow.go)
 //	size       number   yes      -          -       -            raw size in bytes
 //	msgid      keyword  yes      -          -       -            Message-ID without <>
 //
 // Text positions (term vectors) are kept because phrase queries need them,
-// but without byte offsets (see textAnalyzer). Nothing holds the body text:
-// snippets come from the archived message (snippet.go). That keeps the index
-// at about a quarter of the raw mail.
+// but without byte offsets (see textAnalyzer). Only the first 300
+// characters of the body are stored (preview), for snippets: a snippet
+// around a match further in comes from the archived message (snippet.go).
 const (
 	fSubject  = "subject"
 	fFrom     = "from"
@@ -53,6 +55,7 @@ const (
 	fBody     = "body"
 	fFilename = "filename"
 	fSender   = "sender"
+	fPreview  = "preview"
 	fFromAddr = "from_addr"
 	fMailbox  = "mailbox"
 	fLoc      = "loc"
@@ -60,6 +63,7 @@ const (
 	fFlag     = "flag"
 	fAtt      = "att"
 	fDate     = "date"
+	fTS       = "ts"
 	fYear     = "year"
 	fMonth    = "month"
 	fSize     = "size"
@@ -71,7 +75,7 @@ const (
 var defaultFields = []string{fSubject, fFrom, fTo, fCc, fBody, fFilename}
 
 // storedFields are loaded for each hit.
-var storedFields = []string{fDate, fSender, fSubject, fLoc, fAtt}
+var storedFields = []string{fDate, fSender, fSubject, fLoc, fAtt, fPreview}
 
 // newMapping returns the mapping Bleve stores with the index. Dynamic
 // mapping is off: documents arrive complete through IndexAdvanced.

@@ -3,8 +3,11 @@ package index
 import (
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"sort"
+	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -137,6 +140,7 @@ func (x *Index) hit(h *search.DocumentMatch) Hit {
 			hit.Date = t.In(x.opts.Location)
 		}
 	}
+	hit.Snippet, _ = h.Fields[fPreview].(string)
 	hit.From, _ = h.Fields[fSender].(string)
 	hit.Subject, _ = h.Fields[fSubject].(string)
 	hit.HasAttachment, _ = h.Fields[fAtt].(bool)
@@ -174,6 +178,17 @@ func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
 	var g errgroup.Group
 	g.SetLimit(runtime.NumCPU())
 	for i := range hits {
+		if len(terms) == 0 {
+			// The stored preview is the snippet.
+			if utf8.RuneCountInString(hits[i].Snippet) > snippetLen+1 {
+				hits[i].Snippet = strings.TrimRight(truncateRunes(hits[i].Snippet, snippetLen), " ") + "…"
+			}
+			continue
+		}
+		if s, hl := x.snippet(hits[i].Snippet, terms); len(hl) > 0 {
+			hits[i].Snippet, hits[i].Highlights = s, hl
+			continue
+		}
 		g.Go(func() error {
 			if ctx.Err() != nil {
 				return nil
@@ -182,7 +197,7 @@ func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
 			if err != nil {
 				return nil
 			}
-			raw, err := x.arc.ReadAll(id)
+			raw, err := x.readHead(id)
 			if err != nil {
 				x.log.Warn("snippet: read message", "id", hits[i].ID, "err", err)
 				return nil
@@ -196,4 +211,30 @@ func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
 		})
 	}
 	g.Wait()
+}
+
+// snippetHead is how much of a message is read for its snippet: the text
+// comes first in nearly every message, attachments after it.
+const snippetHead = 128 << 10
+
+// readHead returns the first snippetHead bytes of a message (unverified
+// when cut short: only a snippet is made of them).
+func (x *Index) readHead(id archive.ID) ([]byte, error) {
+	r, err := x.arc.Open(id)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(io.LimitReader(r, snippetHead))
+}
+
+// truncateRunes returns the first n characters of s.
+func truncateRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }

@@ -7,12 +7,11 @@ import (
 	"unicode/utf8"
 )
 
-// Snippet sizes, in characters.
+// Snippet sizes: characters shown, and bytes searched for a match.
 const (
 	snippetLen    = 200
-	snippetBefore = 60      // context before the first match
-	snippetScan   = 16384   // bytes analyzed at a time while looking for a match
-	snippetMaxScn = 1 << 20 // give up looking after this many bytes
+	snippetBefore = 60       // characters of context before the first match
+	snippetMaxScn = 32 << 10 // look no further: a later match gets the beginning
 )
 
 // snippet returns about snippetLen characters of text around the first
@@ -28,20 +27,7 @@ func (x *Index) snippet(text string, terms [][]string) (string, [][2]int) {
 	}
 	at := -1
 	if len(want) > 0 {
-		for off := 0; off < len(text) && off < snippetMaxScn; {
-			end := chunkEnd(text, off)
-			buf := []byte(text[off:end])
-			for _, tok := range x.snip.Analyze(buf) {
-				if want[string(tok.Term)] {
-					at = off + tok.Start
-					break
-				}
-			}
-			if at >= 0 {
-				break
-			}
-			off = end
-		}
+		at = firstMatch(text[:min(len(text), snippetMaxScn)], want)
 	}
 	start := 0
 	if at > 0 {
@@ -110,22 +96,85 @@ func (x *Index) snippet(text string, terms [][]string) (string, [][2]int) {
 	return s, mergeRanges(hl)
 }
 
-// chunkEnd returns where a chunk of text starting at off ends: after
-// snippetScan bytes, at the next white space (so no word is cut), or at a
-// character boundary when there is none soon.
-func chunkEnd(text string, off int) int {
-	end := off + snippetScan
-	if end >= len(text) {
-		return len(text)
+// firstMatch returns the byte offset of the first word of text whose
+// folded form is in want (or of the first occurrence of an ideograph
+// bigram in want), or -1. It is a quick approximation of the analyzer:
+// words are runs of letters, marks and digits.
+func firstMatch(text string, want map[string]bool) int {
+	best := -1
+	for t := range want {
+		if r, _ := utf8.DecodeRuneInString(t); isIdeo(r) {
+			if i := strings.Index(text, t); i >= 0 && (best < 0 || i < best) {
+				best = i
+			}
+		}
 	}
-	limit := min(end+1024, len(text))
-	if i := strings.IndexFunc(text[end:limit], unicode.IsSpace); i >= 0 {
-		return end + i
+	limit := len(text)
+	if best >= 0 {
+		limit = best
 	}
-	for end < len(text) && !utf8.RuneStart(text[end]) {
-		end++
+	// Fold a word only when its first letter, folded, starts a wanted term.
+	first := map[string]bool{}
+	for t := range want {
+		r, n := utf8.DecodeRuneInString(t)
+		if !isIdeo(r) {
+			first[t[:n]] = true
+		}
 	}
-	return end
+	if len(first) == 0 {
+		return best
+	}
+	folded := map[rune]string{}
+	var buf []byte
+	for i := 0; i < limit; {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) || isIdeo(r) {
+			i += n
+			continue
+		}
+		start := i
+		for i < len(text) {
+			r, n := utf8.DecodeRuneInString(text[i:])
+			if !isWordRune(r) || isIdeo(r) {
+				break
+			}
+			i += n
+		}
+		f, ok := folded[r]
+		if !ok {
+			f = fold(string(r))
+			if fr, n := utf8.DecodeRuneInString(f); fr != utf8.RuneError {
+				f = f[:n]
+			}
+			folded[r] = f
+		}
+		if !first[f] {
+			continue
+		}
+		buf = append(buf[:0], text[start:i]...)
+		if want[string(foldBytes(buf))] {
+			return start
+		}
+	}
+	return best
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+// isIdeo reports the scripts the analyzer cuts into bigrams: Han,
+// hiragana, katakana.
+func isIdeo(r rune) bool {
+	switch {
+	case r < 0x3040:
+		return false
+	case r <= 0x30FF, 0x31F0 <= r && r <= 0x31FF, 0x3400 <= r && r <= 0x4DBF,
+		0x4E00 <= r && r <= 0x9FFF, 0xF900 <= r && r <= 0xFAFF, 0xFF66 <= r && r <= 0xFF9F,
+		0x20000 <= r && r <= 0x3134F:
+		return true
+	}
+	return false
 }
 
 // mergeRanges sorts ranges and merges those that overlap or touch (the

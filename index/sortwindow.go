@@ -28,7 +28,7 @@ import (
 var directSortMax = 2000 // a variable for tests
 
 func (x *Index) dateSorted(ctx context.Context, q query.Query, limit, offset int, desc bool, facets map[string]*bleve.FacetRequest) (*bleve.SearchResult, error) {
-	order := search.SortOrder{&search.SortField{Field: fDate, Type: search.SortFieldAsDate, Desc: desc, Missing: search.SortFieldMissingLast}}
+	order := search.SortOrder{&search.SortField{Field: fTS, Type: search.SortFieldAsString, Desc: desc, Missing: search.SortFieldMissingLast}}
 	run := func(q query.Query, size, from int, sorted bool, facets map[string]*bleve.FacetRequest) (*bleve.SearchResult, error) {
 		sr := bleve.NewSearchRequestOptions(q, size, from, false)
 		sr.Score = "none"
@@ -40,9 +40,18 @@ func (x *Index) dateSorted(ctx context.Context, q query.Query, limit, offset int
 		return x.bi.SearchInContext(ctx, sr)
 	}
 	need := limit + offset
-	count, err := run(q, 0, 0, false, facets)
-	if err != nil {
-		return nil, err
+	var count *bleve.SearchResult
+	if _, all := q.(*query.MatchAllQuery); all && facets == nil {
+		n, err := x.bi.DocCount()
+		if err != nil {
+			return nil, err
+		}
+		count = &bleve.SearchResult{Total: n}
+	} else {
+		var err error
+		if count, err = run(q, 0, 0, false, facets); err != nil {
+			return nil, err
+		}
 	}
 	total := int(count.Total)
 	if total <= directSortMax || total <= 2*need {
@@ -63,16 +72,22 @@ func (x *Index) dateSorted(ctx context.Context, q query.Query, limit, offset int
 		if !ok {
 			break
 		}
-		var rq query.Query
+		// A term range on the sort key: the window holds few messages, so
+		// few terms, where a numeric range would read prefix terms.
+		var rq *query.TermRangeQuery
 		if desc {
 			yes := true
-			rq = query.NewDateRangeInclusiveQuery(cut, time.Time{}, &yes, nil)
+			rq = query.NewTermRangeInclusiveQuery(sortKey(cut), "", &yes, nil)
 		} else {
 			no := false
-			rq = query.NewDateRangeInclusiveQuery(time.Time{}, cut, nil, &no)
+			rq = query.NewTermRangeInclusiveQuery("", sortKey(cut), nil, &no)
 		}
-		rq.(*query.DateRangeQuery).SetField(fDate)
-		res, err := run(query.NewConjunctionQuery([]query.Query{q, rq}), limit, offset, true, nil)
+		rq.SetField(fTS)
+		var wq query.Query = rq
+		if _, all := q.(*query.MatchAllQuery); !all {
+			wq = query.NewConjunctionQuery([]query.Query{q, rq})
+		}
+		res, err := run(wq, limit, offset, true, nil)
 		if err != nil {
 			return nil, err
 		}
