@@ -114,11 +114,16 @@ func BenchmarkIndex(b *testing.B) {
 	const n = 2000
 	a, raw := genArchive(b, b.TempDir(), n, "")
 	defer a.Close()
-	x, err := Open(context.Background(), a, Options{Defer: true})
+	opts := Options{Defer: true}
+	if v, err := strconv.Atoi(os.Getenv("MAILKEEP_BENCH_BATCH")); err == nil {
+		opts.BatchSize = v
+	}
+	x, err := Open(context.Background(), a, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer x.Close()
+	resetPeakRSS()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := x.Rebuild(context.Background(), nil); err != nil {
@@ -127,6 +132,7 @@ func BenchmarkIndex(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "msgs/s")
 	b.ReportMetric(float64(dirSize(a.IndexDir()))/float64(raw), "index/raw")
+	b.ReportMetric(float64(peakRSS())/1e6, "peakRSS-MB")
 }
 
 func BenchmarkSearch(b *testing.B) {
