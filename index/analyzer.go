@@ -50,10 +50,18 @@ func newTextAnalyzer(zeroOffsets bool) *textAnalyzer {
 // Analyze implements analysis.Analyzer.
 func (a *textAnalyzer) Analyze(input []byte) analysis.TokenStream {
 	tokens := splitInner(a.tokenizer.Tokenize(input))
+	ideo := false
 	for _, t := range tokens {
 		t.Term = foldBytes(t.Term)
+		ideo = ideo || t.Type == analysis.Ideographic
 	}
-	tokens = a.bigram.Filter(tokens)
+	if ideo {
+		tokens = a.bigram.Filter(tokens) // numbers positions anew
+	} else {
+		for i, t := range tokens {
+			t.Position = i + 1
+		}
+	}
 	if a.zeroOffsets {
 		for _, t := range tokens {
 			t.Start, t.End = 0, 0

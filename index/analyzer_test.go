@@ -55,8 +55,11 @@ func TestAnalyzer(t *testing.T) {
 		{"Привет, мир", "привет мир"},
 	} {
 		var got []string
-		for _, tok := range an.Analyze([]byte(c.in)) {
+		for i, tok := range an.Analyze([]byte(c.in)) {
 			got = append(got, string(tok.Term))
+			if tok.Position != i+1 {
+				t.Errorf("Analyze(%q): token %d %q at position %d", c.in, i, tok.Term, tok.Position)
+			}
 		}
 		if strings.Join(got, " ") != c.want {
 			t.Errorf("Analyze(%q) = %q, want %q", c.in, strings.Join(got, " "), c.want)
