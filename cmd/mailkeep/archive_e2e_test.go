@@ -5,20 +5,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mailkeep/mailkeep/archive"
 	"github.com/mailkeep/mailkeep/internal/mailgen"
+	"github.com/mailkeep/mailkeep/internal/testbin"
 	"github.com/mailkeep/mailkeep/internal/testenv"
 )
 
@@ -52,15 +50,6 @@ func writeMaildir(tb testing.TB, root string, msgs [][]byte) {
 	}
 }
 
-func statsJSON(tb testing.TB, r result) map[string]int64 {
-	tb.Helper()
-	var m map[string]int64
-	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {
-		tb.Fatalf("stats --json printed %q: %v", r.stdout, err)
-	}
-	return m
-}
-
 // TestImportCorpusByteExact imports every single-message file of the corpus
 // as a Maildir and reads each back with show --raw: the bytes are the file's
 // bytes with the import rule applied, and the id is their SHA-256.
@@ -80,8 +69,8 @@ func TestImportCorpusByteExact(t *testing.T) {
 	md, arc := filepath.Join(t.TempDir(), "Maildir"), t.TempDir()
 	writeMaildir(t, md, msgs)
 	vars := map[string]string{"HOME": t.TempDir()}
-	runIn(t, vars, "--archive", arc, "import", "--no-index", "maildir", md).must(t)
-	st := statsJSON(t, runIn(t, vars, "--archive", arc, "stats", "--json").must(t))
+	runIn(t, vars, "--archive", arc, "import", "--no-index", "maildir", md).Must(t)
+	st := runIn(t, vars, "--archive", arc, "stats", "--json").Must(t).Stats(t)
 	if st["messages"] != int64(len(want)) || st["locations"] != int64(len(msgs)) {
 		t.Fatalf("stats = %v, want %d messages (distinct after CRLF) and %d locations", st, len(want), len(msgs))
 	}
@@ -102,7 +91,7 @@ func TestImportCorpusByteExact(t *testing.T) {
 				t.Fatalf("ReadAll %s (%s): %v", id, f, err)
 			}
 		} else {
-			got = []byte(runIn(t, vars, "--archive", arc, "show", "--raw", id).must(t).stdout)
+			got = []byte(runIn(t, vars, "--archive", arc, "show", "--raw", id).Must(t).Stdout)
 		}
 		if !bytes.Equal(got, exp) {
 			t.Fatalf("show --raw %s (%s): %d bytes, want %d identical bytes", id, f, len(got), len(exp))
@@ -112,24 +101,20 @@ func TestImportCorpusByteExact(t *testing.T) {
 		}
 	}
 	// Importing again adds nothing, and says so.
-	r := runIn(t, vars, "--archive", arc, "import", "--no-index", "maildir", md).must(t)
-	if !strings.Contains(r.stdout, "0 new") || !strings.Contains(r.stdout, "nothing new") {
-		t.Fatalf("re-import printed %q, want 0 new and nothing new", r.stdout)
+	r := runIn(t, vars, "--archive", arc, "import", "--no-index", "maildir", md).Must(t)
+	if !strings.Contains(r.Stdout, "0 new") || !strings.Contains(r.Stdout, "nothing new") {
+		t.Fatalf("re-import printed %q, want 0 new and nothing new", r.Stdout)
 	}
-	runIn(t, vars, "--archive", arc, "verify").must(t)
+	runIn(t, vars, "--archive", arc, "verify").Must(t)
 }
 
 // TestVerifyNamesDamagedObject corrupts one object on disk.
 func TestVerifyNamesDamagedObject(t *testing.T) {
-	msgs := mailgen.Generate(mailgen.Options{Seed: 3, BigEvery: -1}, 20)
-	var raws [][]byte
-	for _, m := range msgs {
-		raws = append(raws, m.Raw)
-	}
+	raws, _ := testbin.Messages(mailgen.Options{Seed: 3, BigEvery: -1}, 20)
 	md, arc := filepath.Join(t.TempDir(), "Maildir"), t.TempDir()
 	writeMaildir(t, md, raws)
 	vars := map[string]string{"HOME": t.TempDir()}
-	runIn(t, vars, "--archive", arc, "import", "maildir", md).must(t)
+	runIn(t, vars, "--archive", arc, "import", "maildir", md).Must(t)
 	id := hexSum(raws[7])
 	path := filepath.Join(arc, "objects", id[:2], id[2:4], id)
 	b, err := os.ReadFile(path)
@@ -141,10 +126,10 @@ func TestVerifyNamesDamagedObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runIn(t, vars, "--archive", arc, "verify")
-	if r.code != 1 || !strings.Contains(r.stdout, "DAMAGED "+id) {
-		t.Fatalf("verify: exit %d, stdout %q; want exit 1 naming %s", r.code, r.stdout, id)
+	if r.Code != 1 || !strings.Contains(r.Stdout, "DAMAGED "+id) {
+		t.Fatalf("verify: exit %d, stdout %q; want exit 1 naming %s", r.Code, r.Stdout, id)
 	}
-	if r := runIn(t, vars, "--archive", arc, "show", "--raw", id); r.code == 0 {
+	if r := runIn(t, vars, "--archive", arc, "show", "--raw", id); r.Code == 0 {
 		t.Fatal("show --raw of a damaged object succeeded")
 	}
 }
@@ -152,16 +137,12 @@ func TestVerifyNamesDamagedObject(t *testing.T) {
 // TestLockTwoImporters starts two importers at once: one wins, the other is
 // told who holds the archive.
 func TestLockTwoImporters(t *testing.T) {
-	msgs := mailgen.Generate(mailgen.Options{Seed: 4, BigEvery: -1}, 1500)
-	var raws [][]byte
-	for _, m := range msgs {
-		raws = append(raws, m.Raw)
-	}
+	raws, _ := testbin.Messages(mailgen.Options{Seed: 4, BigEvery: -1}, 1500)
 	md, arc := filepath.Join(t.TempDir(), "Maildir"), t.TempDir()
 	writeMaildir(t, md, raws)
-	runBin(t, "--archive", arc, "init").must(t)
+	runBin(t, "--archive", arc, "init").Must(t)
 	var wg sync.WaitGroup
-	res := make([]result, 2)
+	res := make([]testbin.Result, 2)
 	for i := range res {
 		wg.Add(1)
 		go func() { defer wg.Done(); res[i] = runBin(t, "--archive", arc, "import", "maildir", md) }()
@@ -170,18 +151,18 @@ func TestLockTwoImporters(t *testing.T) {
 	ok, locked := 0, 0
 	for _, r := range res {
 		switch {
-		case r.code == 0:
+		case r.Code == 0:
 			ok++
-		case r.code == 1 && strings.Contains(r.stderr, "is in use by mailkeep (pid "):
+		case r.Code == 1 && strings.Contains(r.Stderr, "is in use by mailkeep (pid "):
 			locked++
 		default:
-			t.Fatalf("importer: exit %d, stderr %q", r.code, r.stderr)
+			t.Fatalf("importer: exit %d, stderr %q", r.Code, r.Stderr)
 		}
 	}
 	if ok != 1 || locked != 1 {
 		t.Fatalf("%d succeeded, %d locked out; want one of each", ok, locked)
 	}
-	st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
+	st := runBin(t, "--archive", arc, "stats", "--json").Must(t).Stats(t)
 	if st["messages"] != 1500 {
 		t.Fatalf("messages = %d, want 1500", st["messages"])
 	}
@@ -191,55 +172,45 @@ func TestLockTwoImporters(t *testing.T) {
 // re-runs it: every message is archived exactly once and verify passes.
 func TestImportKill9(t *testing.T) {
 	const n = 1500
-	msgs := mailgen.Generate(mailgen.Options{Seed: 5, BigEvery: 500}, n)
-	var raws [][]byte
-	for _, m := range msgs {
-		raws = append(raws, m.Raw)
-	}
+	raws, _ := testbin.Messages(mailgen.Options{Seed: 5, BigEvery: 500}, n)
 	md, arc := filepath.Join(t.TempDir(), "Maildir"), t.TempDir()
 	writeMaildir(t, md, raws)
-	runBin(t, "--archive", arc, "init").must(t)
+	runBin(t, "--archive", arc, "init").Must(t)
 	rng := rand.New(rand.NewPCG(42, 0))
 	killedMidway := 0
 	for trial := 0; trial < 20; trial++ {
-		cmd := exec.Command(binPath, "--archive", arc, "import", "--no-index", "maildir", md)
-		cmd.Env = append(os.Environ(), "MAILKEEP_CONFIG=/nonexistent")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(10+rng.IntN(400)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		if err := cmd.Wait(); err != nil {
+		cmd := mailkeep(t).Command("--archive", arc, "import", "--no-index", "maildir", md)
+		if err := testbin.KillAfter(t, cmd, time.Duration(10+rng.IntN(400))*time.Millisecond); err != nil {
 			killedMidway++
 		}
 		// Before the re-run, the archive must already be consistent.
-		st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
+		st := runBin(t, "--archive", arc, "stats", "--json").Must(t).Stats(t)
 		if st["messages"] > n {
 			t.Fatalf("trial %d: %d messages, more than the %d imported", trial, st["messages"], n)
 		}
 		if trial%5 == 4 {
-			runBin(t, "--archive", arc, "import", "--no-index", "maildir", md).must(t)
-			st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
+			runBin(t, "--archive", arc, "import", "--no-index", "maildir", md).Must(t)
+			st := runBin(t, "--archive", arc, "stats", "--json").Must(t).Stats(t)
 			if st["messages"] != n || st["locations"] != n {
 				t.Fatalf("trial %d: after a full re-run %v, want %d messages and locations", trial, st, n)
 			}
-			runBin(t, "--archive", arc, "verify").must(t)
+			runBin(t, "--archive", arc, "verify").Must(t)
 			// Start over so the next trials kill imports of an emptier archive.
 			os.RemoveAll(arc)
-			runBin(t, "--archive", arc, "init").must(t)
+			runBin(t, "--archive", arc, "init").Must(t)
 		}
 	}
 	if killedMidway < 10 {
 		t.Fatalf("only %d of 20 imports were killed before finishing: the test did not test", killedMidway)
 	}
-	runBin(t, "--archive", arc, "import", "maildir", md).must(t)
-	r := runBin(t, "--archive", arc, "verify").must(t)
-	st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
+	runBin(t, "--archive", arc, "import", "maildir", md).Must(t)
+	r := runBin(t, "--archive", arc, "verify").Must(t)
+	st := runBin(t, "--archive", arc, "stats", "--json").Must(t).Stats(t)
 	if st["messages"] != n {
 		t.Fatalf("final: %d messages, want %d", st["messages"], n)
 	}
 	if ents, _ := os.ReadDir(filepath.Join(arc, "tmp")); len(ents) != 0 {
 		t.Fatalf("%d temp files left after a clean run", len(ents))
 	}
-	t.Logf("%d of 20 runs killed midway; verify: %s", killedMidway, strings.TrimSpace(r.stdout))
+	t.Logf("%d of 20 runs killed midway; verify: %s", killedMidway, strings.TrimSpace(r.Stdout))
 }

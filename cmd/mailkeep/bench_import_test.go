@@ -5,12 +5,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mailkeep/mailkeep/internal/mailgen"
+	"github.com/mailkeep/mailkeep/internal/testbin"
 )
 
 // TestBenchImport measures `mailkeep import maildir` of a generated Maildir
@@ -18,48 +19,25 @@ import (
 // archive, against `cp -r` of the same Maildir. Run with MAILKEEP_BENCH=1
 // (MAILKEEP_BENCH_N sets the count, default 20,000).
 func TestBenchImport(t *testing.T) {
-	if os.Getenv("MAILKEEP_BENCH") != "1" {
-		t.Skip("benchmark: set MAILKEEP_BENCH=1")
-	}
-	n := 20000
-	if s := os.Getenv("MAILKEEP_BENCH_N"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
+	n := testbin.Bench(t, "import", 20000)
 	dir := t.TempDir()
 	md := filepath.Join(dir, "Maildir")
-	g := mailgen.New(mailgen.Options{Seed: 7})
-	var raws [][]byte
-	var rawBytes int64
-	for i := 0; i < n; i++ {
-		m := g.Next()
-		raws = append(raws, m.Raw)
-		rawBytes += int64(len(m.Raw))
-	}
+	raws, rawBytes := testbin.Messages(mailgen.Options{Seed: 7}, n)
 	writeMaildir(t, md, raws)
 	raws = nil
 	syscall.Sync()
 
-	timeCmd := func(name string, args ...string) (time.Duration, int64) {
-		cmd := exec.Command(name, args...)
-		cmd.Env = append(os.Environ(), "MAILKEEP_CONFIG=/nonexistent")
-		start := time.Now()
-		d, peak, err := runPeak(cmd)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		_ = start
-		return d, peak
-	}
-	cpDur, _ := timeCmd("cp", "-r", md, filepath.Join(dir, "copy"))
+	cp := testbin.Measure(t, exec.Command("cp", "-r", md, filepath.Join(dir, "copy")))
 	syscall.Sync()
 	arc := filepath.Join(dir, "archive")
-	impDur, rss := timeCmd(binPath, "--archive", arc, "import", "--no-index", "maildir", md)
-	st := statsJSON(t, runBin(t, "--archive", arc, "stats", "--json").must(t))
+	imp := testbin.Measure(t, mailkeep(t).Command("--archive", arc, "import", "--no-index", "maildir", md))
+	st := runBin(t, "--archive", arc, "stats", "--json").Must(t).Stats(t)
 	if st["messages"] != int64(n) {
 		t.Fatalf("imported %d messages, want %d", st["messages"], n)
 	}
+	cpDur, impDur, rss := cp.Wall, imp.Wall, imp.MaxRSS
 	rate := float64(n) / impDur.Seconds()
-	t.Logf("machine: %d cores; %d messages, %.1f MB raw", numCPU(), n, float64(rawBytes)/1e6)
+	t.Logf("machine: %d cores; %d messages, %.1f MB raw", runtime.NumCPU(), n, float64(rawBytes)/1e6)
 	t.Logf("%-34s %8s %10s %9s %9s", "", "time", "msgs/s", "MB/s", "peak RSS")
 	t.Logf("%-34s %8s %10.0f %9.1f %9s", "cp -r (floor)", cpDur.Round(time.Millisecond), float64(n)/cpDur.Seconds(), float64(rawBytes)/1e6/cpDur.Seconds(), "-")
 	t.Logf("%-34s %8s %10.0f %9.1f %8.0fMB", "mailkeep import (durable)", impDur.Round(time.Millisecond), rate, float64(rawBytes)/1e6/impDur.Seconds(), float64(rss)/1e6)

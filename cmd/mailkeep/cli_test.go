@@ -12,9 +12,9 @@ func TestInitWritesPrivateConfig(t *testing.T) {
 	cfg := filepath.Join(home, "cfg", "config.toml")
 	arc := filepath.Join(home, "arc")
 	vars := map[string]string{"HOME": home}
-	r := runIn(t, vars, "--config", cfg, "--archive", arc, "init").must(t)
-	if !strings.Contains(r.stdout, "wrote config") {
-		t.Fatalf("init printed %q", r.stdout)
+	r := runIn(t, vars, "--config", cfg, "--archive", arc, "init").Must(t)
+	if !strings.Contains(r.Stdout, "wrote config") {
+		t.Fatalf("init printed %q", r.Stdout)
 	}
 	fi, err := os.Stat(cfg)
 	if err != nil || fi.Mode().Perm() != 0o600 {
@@ -24,14 +24,14 @@ func TestInitWritesPrivateConfig(t *testing.T) {
 		t.Fatalf("archive not created: %v", err)
 	}
 	// The starter config records the archive, so later commands find it.
-	r = runIn(t, vars, "--config", cfg, "stats", "--json").must(t)
-	if !strings.Contains(r.stdout, `"messages":0`) {
-		t.Fatalf("stats after init = %q", r.stdout)
+	r = runIn(t, vars, "--config", cfg, "stats", "--json").Must(t)
+	if !strings.Contains(r.Stdout, `"messages":0`) {
+		t.Fatalf("stats after init = %q", r.Stdout)
 	}
 	// A second init leaves the config alone.
-	r = runIn(t, vars, "--config", cfg, "init").must(t)
-	if !strings.Contains(r.stdout, "exists") {
-		t.Fatalf("second init printed %q", r.stdout)
+	r = runIn(t, vars, "--config", cfg, "init").Must(t)
+	if !strings.Contains(r.Stdout, "exists") {
+		t.Fatalf("second init printed %q", r.Stdout)
 	}
 }
 
@@ -56,8 +56,8 @@ func TestExitCodes(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := runIn(t, map[string]string{"HOME": dir}, c.argv...)
-			if r.code != c.code || !strings.Contains(r.stderr, c.want) {
-				t.Fatalf("mailkeep %v: exit %d, stderr %q; want exit %d mentioning %q", c.argv, r.code, r.stderr, c.code, c.want)
+			if r.Code != c.code || !strings.Contains(r.Stderr, c.want) {
+				t.Fatalf("mailkeep %v: exit %d, stderr %q; want exit %d mentioning %q", c.argv, r.Code, r.Stderr, c.code, c.want)
 			}
 		})
 	}

@@ -79,7 +79,7 @@ func TestServeFetchesOnScheduleAndStopsCleanly(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(arcDir, addrFile)); !os.IsNotExist(err) {
 		t.Fatalf("%s is still there after serve stopped (%v)", addrFile, err)
 	}
-	before := statsJSON(t, runBin(t, "--archive", arcDir, "stats", "--json").must(t))
+	before := runBin(t, "--archive", arcDir, "stats", "--json").Must(t).Stats(t)
 	if before["messages"] < 25 || before["messages"] >= 625 {
 		t.Fatalf("after SIGTERM mid-run: %d messages archived, want 25 ≤ n < 625 (was the run really stopped half way?)", before["messages"])
 	}
@@ -94,11 +94,11 @@ func TestServeFetchesOnScheduleAndStopsCleanly(t *testing.T) {
 	if code := p.stop(t, syscall.SIGINT); code != 0 {
 		t.Fatalf("serve exited %d after SIGINT, want 0\n%s", code, p.output())
 	}
-	st := statsJSON(t, runBin(t, "--archive", arcDir, "stats", "--json").must(t))
+	st := runBin(t, "--archive", arcDir, "stats", "--json").Must(t).Stats(t)
 	if st["messages"] != 625 || st["locations"] != 625 || st["indexed"] != 625 {
 		t.Fatalf("after restart stats = %v, want 625 messages, locations and indexed", st)
 	}
-	runBin(t, "--archive", arcDir, "verify").must(t)
+	runBin(t, "--archive", arcDir, "verify").Must(t)
 }
 
 // TestServeRefusesOpenListenWithoutPassword: a listen address other
@@ -108,8 +108,8 @@ func TestServeRefusesOpenListenWithoutPassword(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	r := runIn(t, nil, "--archive", dir, "serve", "--listen", "0.0.0.0:8025")
-	if r.code != 2 || !strings.Contains(r.stderr, "password") {
-		t.Fatalf("serve --listen 0.0.0.0:8025 without a password: exit %d, stderr %q; want 2 and a word about the password", r.code, r.stderr)
+	if r.Code != 2 || !strings.Contains(r.Stderr, "password") {
+		t.Fatalf("serve --listen 0.0.0.0:8025 without a password: exit %d, stderr %q; want 2 and a word about the password", r.Code, r.Stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "FORMAT")); !os.IsNotExist(err) {
 		t.Fatalf("the refused serve created an archive (%v)", err)
@@ -124,8 +124,8 @@ func TestServeWhileServing(t *testing.T) {
 	p := startProc(t, []string{"MAILKEEP_CONFIG=/nonexistent/config.toml"}, "--archive", dir, "serve", "--listen", "127.0.0.1:0")
 	base := p.waitURL(t)
 	r := runIn(t, nil, "--archive", dir, "serve", "--listen", "127.0.0.1:0")
-	if r.code != 1 || !strings.Contains(r.stderr, "in use by mailkeep (pid "+strconv.Itoa(p.cmd.Process.Pid)+")") {
-		t.Fatalf("second serve: exit %d, stderr %q", r.code, r.stderr)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "in use by mailkeep (pid "+strconv.Itoa(p.cmd.Process.Pid)+")") {
+		t.Fatalf("second serve: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	if n := searchTotal(t, base, ""); n != 0 {
 		t.Fatalf("empty archive search = %d", n)

@@ -23,6 +23,8 @@ import (
 	goimap "github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/mailkeep/mailkeep/internal/testbin"
 )
 
 // waitTimeout bounds every wait for the mailkeep process; generous, since
@@ -155,12 +157,12 @@ type proc struct {
 
 var urlRE = regexp.MustCompile(`http://[^\s/]+/`)
 
-// startProc starts the mailkeep binary with argv and the extra
-// environment variables; the test's end kills it if it still runs.
+// startProc starts the mailkeep binary with argv, with a clean
+// environment plus env; the test's end kills it if it still runs.
 func startProc(tb testing.TB, env []string, argv ...string) *proc {
 	tb.Helper()
-	p := &proc{cmd: exec.Command(binPath, argv...), url: make(chan string, 1), done: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), env...)
+	k := testbin.Mailkeep{Bin: testbin.Binary(tb), Env: env}
+	p := &proc{cmd: k.Command(argv...), url: make(chan string, 1), done: make(chan struct{})}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)
