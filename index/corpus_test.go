@@ -61,6 +61,8 @@ func TestCorpus(t *testing.T) {
 		t.Fatalf("archive holds %d messages, want %d distinct files", st.Messages, distinct)
 	}
 	wantDocs(t, x, distinct)
+	t.Logf("corpus: %d messages, %.1f MB raw, index %.1f MB (%.2f × raw)", st.Messages, float64(st.BytesRaw)/1e6,
+		float64(dirSize(a.IndexDir()))/1e6, float64(dirSize(a.IndexDir()))/float64(st.BytesRaw))
 
 	for _, c := range corpusQueries {
 		if got := count(t, x, c.q); got != c.want {

@@ -185,7 +185,10 @@ func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
 			}
 			continue
 		}
-		if s, hl := x.snippet(hits[i].Snippet, terms); len(hl) > 0 {
+		if s, hl := x.snippet(hits[i].Snippet, terms); len(hl) > 0 || !strings.HasSuffix(hits[i].Snippet, "…") {
+			// A match in the preview, or no match in a preview that is
+			// the whole body (the words matched elsewhere, in the subject
+			// say): no need to read the message.
 			hits[i].Snippet, hits[i].Highlights = s, hl
 			continue
 		}

@@ -94,3 +94,42 @@ func TestSearchBasics(t *testing.T) {
 		t.Errorf("Search(unclosed) err = %v", err)
 	}
 }
+
+func TestSnippets(t *testing.T) {
+	a := newTestArchive(t)
+	long := strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 40) + "The Δοκιμή word is here, far in.\n" + strings.Repeat("More filler text follows. ", 20)
+	addMails(t, a,
+		testMail{raw: mail("x@example.com", "y@example.com", "far", "Mon, 02 Jan 2006 15:04:05 +0000", long)},
+		testMail{raw: mail("x@example.com", "y@example.com", "subjectonly", "Tue, 03 Jan 2006 15:04:05 +0000", "Short body.")},
+		testMail{raw: mail("x@example.com", "y@example.com", "東京", "Wed, 04 Jan 2006 15:04:05 +0000", "今日は東京都に行きました。")},
+	)
+	x := openTestIndex(t, a, Options{})
+	for _, c := range []struct {
+		q, want, mark string
+	}{
+		{"δοκιμη", "…", "Δοκιμή"},
+		{`"far in"`, "far in", "far"},
+		{"subjectonly", "Short body.", ""},
+		{"from:x@example.com subject:far", "Lorem ipsum", ""},
+		{"京都", "東京都", "京都"},
+	} {
+		r := find(t, x, Request{Query: c.q})
+		if r.Total != 1 {
+			t.Errorf("Search(%q) = %d hits", c.q, r.Total)
+			continue
+		}
+		h := r.Hits[0]
+		if !strings.Contains(h.Snippet, c.want) || len([]rune(h.Snippet)) > snippetLen+2 {
+			t.Errorf("Search(%q) snippet = %q, want it to contain %q", c.q, h.Snippet, c.want)
+		}
+		if c.mark == "" {
+			if len(h.Highlights) != 0 {
+				t.Errorf("Search(%q) highlights %v, want none", c.q, h.Highlights)
+			}
+			continue
+		}
+		if len(h.Highlights) == 0 || h.Snippet[h.Highlights[0][0]:h.Highlights[0][1]] != c.mark {
+			t.Errorf("Search(%q) snippet %q highlights %v, want %q marked", c.q, h.Snippet, h.Highlights, c.mark)
+		}
+	}
+}

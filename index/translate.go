@@ -202,15 +202,15 @@ func (x *Index) text(fields []string, value string) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
-// highlightTerms returns the analyzed words of the query's positive text
-// terms (default fields, body and subject), for snippets.
+// highlightTerms returns the analyzed words of the query's positive words
+// for the body (without a field, or body:), for snippets.
 func (x *Index) highlightTerms(n Node) [][]string {
 	var out [][]string
 	var walk func(n Node)
 	walk = func(n Node) {
 		switch n := n.(type) {
 		case *Term:
-			if n.Field != "" && n.Field != "body" && n.Field != "subject" {
+			if n.Field != "" && n.Field != "body" {
 				return
 			}
 			tokens := x.an.Analyze([]byte(n.Value))
