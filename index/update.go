@@ -20,6 +20,9 @@ const (
 	pageSize      = 1000     // messages per ChangesAfter call
 	countPageSize = 10000    // messages per call when counting
 	maxBatchBytes = 64 << 20 // raw bytes of the messages in one batch
+	// maxUnpersisted is how many batches may wait in memory to be written
+	// out (each is an in-memory segment of up to BatchSize documents).
+	maxUnpersisted = 3
 )
 
 // Update indexes every message whose catalog facts changed after the
@@ -180,10 +183,25 @@ func (x *Index) update(ctx context.Context, progress func(done, total int)) (int
 		})
 	}
 
-	// Writer: one Bleve batch per chunk, in order.
+	// Writer: one Bleve batch per chunk, in order. Bleve takes unsafe
+	// batches faster than it writes them out, holding them in memory; so
+	// the writer waits, before each batch, until the one maxUnpersisted
+	// batches back is on disk.
 	done, batches, mark := 0, 0, hwm
+	var persisted []chan error
 	g.Go(func() error {
 		for c := range chunks {
+			if len(persisted) >= maxUnpersisted {
+				select {
+				case err := <-persisted[0]:
+					if err != nil {
+						return fmt.Errorf("write index: %w", err)
+					}
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				persisted = persisted[1:]
+			}
 			select {
 			case <-c.ready:
 			case <-gctx.Done():
@@ -199,6 +217,9 @@ func (x *Index) update(ctx context.Context, progress func(done, total int)) (int
 				mark = c.last
 				b.SetInternal(keyHWM, []byte(strconv.FormatInt(mark, 10)))
 			}
+			ch := make(chan error, 1)
+			b.SetPersistedCallback(func(err error) { ch <- err })
+			persisted = append(persisted, ch)
 			if err := bi.Batch(b); err != nil {
 				return fmt.Errorf("write index: %w", err)
 			}
