@@ -87,11 +87,13 @@ func (x *Index) term(t *Term) query.Query {
 	case "subject", "body", "filename", "to", "cc":
 		return x.text([]string{t.Field}, t.Value)
 	case "from":
-		q := x.text([]string{fFrom}, t.Value)
-		if v := strings.ToLower(strings.TrimSpace(t.Value)); strings.Contains(v, "@") && !strings.ContainsAny(v, " \t") {
-			return or(q, termQ(fFromAddr, strings.Trim(v, "<>")))
+		// A whole address is one keyword: a phrase of its parts
+		// ("example", "com") would read long position lists.
+		v := strings.Trim(strings.ToLower(strings.TrimSpace(t.Value)), "<>")
+		if at := strings.LastIndex(v, "@"); at > 0 && at < len(v)-1 && !strings.ContainsAny(v, " \t") {
+			return termQ(fFromAddr, v)
 		}
-		return q
+		return x.text([]string{fFrom}, t.Value)
 	case "in":
 		return termQ(fMailbox, fold(strings.TrimSpace(t.Value)))
 	case "account":
