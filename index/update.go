@@ -19,7 +19,7 @@ import (
 const (
 	pageSize      = 1000     // messages per ChangesAfter call
 	countPageSize = 10000    // messages per call when counting
-	maxBatchBytes = 64 << 20 // raw bytes of the messages in one batch
+	maxBatchBytes = 16 << 20 // raw bytes of the messages in one batch
 	// maxUnpersisted is how many batches may wait in memory to be written
 	// out (each is an in-memory segment of up to BatchSize documents).
 	maxUnpersisted = 3
