@@ -93,18 +93,8 @@ func (s *Server) handleRaw(w http.ResponseWriter, r *http.Request) {
 // handlePart serves one attachment: images inline, anything else as a
 // download, always under nosniff and downloadCSP.
 func (s *Server) handlePart(w http.ResponseWriter, r *http.Request) {
-	id, ok := parseID(r)
+	id, raw, ok := s.readMessage(w, r)
 	if !ok {
-		s.notFound(w, r, "There is no message with this id.")
-		return
-	}
-	raw, err := s.arc.ReadAll(id)
-	if missing(err) {
-		s.notFound(w, r, "There is no message with this id in the archive.")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
 		return
 	}
 	path := r.PathValue("path")

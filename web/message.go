@@ -58,6 +58,26 @@ func missing(err error) bool {
 	return errors.Is(err, archive.ErrNotFound)
 }
 
+// readMessage reads the archived bytes of the message the request names,
+// or answers 404 (or 500) itself and returns false.
+func (s *Server) readMessage(w http.ResponseWriter, r *http.Request) (archive.ID, []byte, bool) {
+	id, ok := parseID(r)
+	if !ok {
+		s.notFound(w, r, "There is no message with this id.")
+		return id, nil, false
+	}
+	raw, err := s.arc.ReadAll(id)
+	if missing(err) {
+		s.notFound(w, r, "There is no message with this id in the archive.")
+		return id, nil, false
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return id, nil, false
+	}
+	return id, raw, true
+}
+
 func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
 	id, ok := parseID(r)
 	if !ok {
@@ -212,18 +232,8 @@ const htmlHead = `<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="r
 	`img[data-blocked]{outline:1px dashed #bbb;min-width:16px;min-height:16px}</style></head><body>`
 
 func (s *Server) handleHTML(w http.ResponseWriter, r *http.Request) {
-	id, ok := parseID(r)
+	_, raw, ok := s.readMessage(w, r)
 	if !ok {
-		s.notFound(w, r, "There is no message with this id.")
-		return
-	}
-	raw, err := s.arc.ReadAll(id)
-	if missing(err) {
-		s.notFound(w, r, "There is no message with this id in the archive.")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
 		return
 	}
 	m := message.Parse(bytes.NewReader(raw))
