@@ -16,7 +16,7 @@ import (
 // search that matches many messages is run in two steps:
 //
 //  1. count the matches, without sorting or scoring (cheap: postings only);
-//  2. sort only the matches within a date window at the newest (oldest) end
+//  2. sort only the matches within a window of whole months at the newest (oldest) end
 //     that should hold the page a few times over, judged from the number of
 //     messages per month (the dictionary of the month field, read in
 //     microseconds) and the share of messages that match; widen the window
@@ -72,17 +72,16 @@ func (x *Index) dateSorted(ctx context.Context, q query.Query, limit, offset int
 		if !ok {
 			break
 		}
-		// A term range on the sort key: the window holds few messages, so
-		// few terms, where a numeric range would read prefix terms.
-		var rq *query.TermRangeQuery
-		if desc {
-			yes := true
-			rq = query.NewTermRangeInclusiveQuery(sortKey(cut), "", &yes, nil)
-		} else {
-			no := false
-			rq = query.NewTermRangeInclusiveQuery("", sortKey(cut), nil, &no)
+		// The window as a disjunction of its months (month field): a few
+		// terms with many documents each, where a range of sort keys or
+		// dates would be many terms.
+		var terms []query.Query
+		for _, m := range months {
+			if desc == !m.month.Before(cut) {
+				terms = append(terms, termQ(fMonth, m.month.Format("2006-01")))
+			}
 		}
-		rq.SetField(fTS)
+		rq := query.NewDisjunctionQuery(terms)
 		var wq query.Query = rq
 		if _, all := q.(*query.MatchAllQuery); !all {
 			wq = query.NewConjunctionQuery([]query.Query{q, rq})
