@@ -225,6 +225,7 @@ func (x *Index) update(ctx context.Context, progress func(done, total int)) (int
 			}
 			done += len(c.docs)
 			batches++
+			total = max(total, done) // messages archived since the count
 			if progress != nil {
 				progress(done, total)
 			}
