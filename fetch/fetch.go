@@ -8,6 +8,7 @@ package fetch
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"time"
 
 	"github.com/mailkeep/mailkeep/archive"
@@ -79,6 +80,23 @@ type Account struct {
 	// Timeout bounds every single network wait (connect, each read and
 	// write). 0 means 60 s.
 	Timeout time.Duration
+}
+
+// GetPassword runs the account's password source once. A missing or
+// failing source is permanent (retrying cannot fix it); a cancellation is
+// returned as it is.
+func (a Account) GetPassword(ctx context.Context) (string, error) {
+	if a.Password == nil {
+		return "", Permanent(fmt.Errorf("account %s has no password configured", a.Name))
+	}
+	pw, err := a.Password(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", Permanent(fmt.Errorf("password for account %s: %w", a.Name, err))
+	}
+	return pw, nil
 }
 
 // Addr returns host:port.

@@ -62,7 +62,7 @@ export gives the same ids.`,
 			} else if ids, err = export.All(ctx, arc); err != nil {
 				return err
 			}
-			res, err := export.Write(ctx, arc, ids, export.Format(format), out, a.indexProgress("export"))
+			res, err := export.Write(ctx, arc, ids, export.Format(format), out, a.progressLine("export"))
 			if err != nil {
 				return err
 			}

@@ -25,18 +25,8 @@ intact and get recorded ("adopted"). Exit status 1 when anything is damaged or m
 				return err
 			}
 			defer arc.Close()
-			var progress func(done, total int)
-			if isTerminal(a.stderr) {
-				progress = func(done, total int) {
-					if done%256 == 0 || done == total {
-						fmt.Fprintf(a.stderr, "\rverify %d/%d", done, total)
-					}
-				}
-			}
+			progress := a.progressLine("verify")
 			rep, err := arc.Verify(ctx, runtime.NumCPU(), progress)
-			if progress != nil {
-				fmt.Fprintln(a.stderr)
-			}
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,13 +17,17 @@ func (a *app) laterCommands() []*cobra.Command {
 	return []*cobra.Command{a.searchCommand(), a.reindexCommand(), a.serveCommand(), a.demoCommand()}
 }
 
-// indexProgress draws indexing progress on a terminal.
-func (a *app) indexProgress(what string) func(done, total int) {
+// progressLine draws "what done/total" on a terminal, at most every
+// 200 ms, or returns nil when stderr is not a terminal.
+func (a *app) progressLine(what string) func(done, total int) {
 	if !isTerminal(a.stderr) {
 		return nil
 	}
+	var mu sync.Mutex // verify reports from several workers
 	last := time.Time{}
 	return func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
 		if now := time.Now(); done == total || now.Sub(last) > 200*time.Millisecond {
 			last = now
 			fmt.Fprintf(a.stderr, "\r%s %d/%d", what, done, total)
@@ -35,7 +40,7 @@ func (a *app) indexProgress(what string) func(done, total int) {
 
 // updateIndex brings the index up to date with the archive after a write.
 func (a *app) updateIndex(ctx context.Context, arc *archive.Archive) error {
-	idx, err := index.Open(context.WithoutCancel(ctx), arc, index.Options{Logger: a.log, Progress: a.indexProgress("indexing")})
+	idx, err := index.Open(context.WithoutCancel(ctx), arc, index.Options{Logger: a.log, Progress: a.progressLine("indexing")})
 	if err != nil {
 		return err
 	}
@@ -94,7 +99,7 @@ and the catalog. The index is derived data: nothing is lost by rebuilding it.`,
 				return err
 			}
 			start := time.Now()
-			n, err := idx.Rebuild(ctx, a.indexProgress("reindex"))
+			n, err := idx.Rebuild(ctx, a.progressLine("reindex"))
 			if cerr := idx.Close(); err == nil {
 				err = cerr
 			}

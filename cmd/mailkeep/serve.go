@@ -136,7 +136,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		if _, err := f.run(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("first fetch", "err", err)
 		}
-		if _, err := idx.Update(ctx, a.indexProgress("indexing")); err != nil && ctx.Err() == nil {
+		if _, err := idx.Update(ctx, a.progressLine("indexing")); err != nil && ctx.Err() == nil {
 			return err
 		}
 		if ctx.Err() != nil {

@@ -186,15 +186,9 @@ func dial(ctx context.Context, a fetch.Account) (*conn, error) {
 // login authenticates with LOGIN, or with AUTHENTICATE PLAIN when the
 // server says LOGINDISABLED. One attempt: a rejected password is final.
 func login(ctx context.Context, c *imapclient.Client, a fetch.Account, addr string) error {
-	if a.Password == nil {
-		return fetch.Permanent(fmt.Errorf("account %s has no password configured", a.Name))
-	}
-	pw, err := a.Password(ctx)
+	pw, err := a.GetPassword(ctx)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fetch.Permanent(fmt.Errorf("password for account %s: %w", a.Name, err))
+		return err
 	}
 	caps := c.Caps()
 	if caps.Has(goimap.CapLoginDisabled) {

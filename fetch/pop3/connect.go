@@ -50,15 +50,9 @@ func (r *run) connect(ctx context.Context) (*Client, error) {
 func (r *run) login(ctx context.Context, c *Client, encrypted bool) error {
 	a := r.src.acct
 	addr := a.Addr()
-	if a.Password == nil {
-		return fetch.Permanent(fmt.Errorf("account %s has no password configured", a.Name))
-	}
-	pw, err := a.Password(ctx)
+	pw, err := a.GetPassword(ctx)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fetch.Permanent(fmt.Errorf("password for account %s: %w", a.Name, err))
+		return err
 	}
 	switch {
 	case a.APOP && c.timestamp != "":
