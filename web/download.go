@@ -43,21 +43,11 @@ func (s *Server) handleRaw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info, err := s.arc.Info(r.Context(), id)
-	if missing(err) {
-		s.notFound(w, r, "There is no message with this id in the archive.")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
+	if s.failed(w, r, err) {
 		return
 	}
 	rc, err := s.arc.Open(id)
-	if missing(err) {
-		s.notFound(w, r, "There is no message with this id in the archive.")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
+	if s.failed(w, r, err) {
 		return
 	}
 	defer rc.Close()

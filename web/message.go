@@ -58,6 +58,20 @@ func missing(err error) bool {
 	return errors.Is(err, archive.ErrNotFound)
 }
 
+// failed answers a failed archive read and reports whether it did: 404
+// for a message the archive does not hold, 500 for anything else.
+func (s *Server) failed(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case missing(err):
+		s.notFound(w, r, "There is no message with this id in the archive.")
+	default:
+		s.internalError(w, r, err)
+	}
+	return true
+}
+
 // readMessage reads the archived bytes of the message the request names,
 // or answers 404 (or 500) itself and returns false.
 func (s *Server) readMessage(w http.ResponseWriter, r *http.Request) (archive.ID, []byte, bool) {
@@ -67,12 +81,7 @@ func (s *Server) readMessage(w http.ResponseWriter, r *http.Request) (archive.ID
 		return id, nil, false
 	}
 	raw, err := s.arc.ReadAll(id)
-	if missing(err) {
-		s.notFound(w, r, "There is no message with this id in the archive.")
-		return id, nil, false
-	}
-	if err != nil {
-		s.internalError(w, r, err)
+	if s.failed(w, r, err) {
 		return id, nil, false
 	}
 	return id, raw, true
@@ -85,12 +94,7 @@ func (s *Server) handleMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d, err := index.LoadDetail(r.Context(), s.arc, id)
-	if missing(err) {
-		s.notFound(w, r, "There is no message with this id in the archive.")
-		return
-	}
-	if err != nil {
-		s.internalError(w, r, err)
+	if s.failed(w, r, err) {
 		return
 	}
 	v := r.URL.Query()
