@@ -182,7 +182,8 @@ func TestVerifyFindsDamageAndAdoptsOrphans(t *testing.T) {
 		t.Fatalf("Verify on a good archive = %+v, %v", rep, err)
 	}
 	// Damage: a different valid zstd stream under bad's name.
-	st, err := a.stage(strings.NewReader("Subject: bad\r\n\r\ntampered\r\n"), filepath.Join(a.dir, "tmp"))
+	tmpDir := func() (string, error) { return filepath.Join(a.dir, "tmp"), nil }
+	st, err := a.stage(strings.NewReader("Subject: bad\r\n\r\ntampered\r\n"), tmpDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,12 +191,22 @@ func TestVerifyFindsDamageAndAdoptsOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Orphan: an object with no catalog row.
-	st, _ = a.stage(strings.NewReader("Subject: orphan\r\n\r\n"), filepath.Join(a.dir, "tmp"))
-	os.MkdirAll(filepath.Dir(a.objectPath(st.id)), 0o700)
+	st, _ = a.stage(strings.NewReader("Subject: orphan\r\n\r\n"), tmpDir)
 	os.Rename(st.tmp, a.objectPath(st.id))
+	// Leftover: an object an interrupted write did not finish.
+	left, _ := a.stage(strings.NewReader("Subject: never committed\r\n\r\n"), tmpDir)
+	if !strings.HasPrefix(filepath.Base(left.tmp), tempPrefix) || filepath.Dir(left.tmp) != filepath.Dir(a.objectPath(left.id)) {
+		t.Fatalf("small message staged at %s, want a %s file in its object directory", left.tmp, tempPrefix)
+	}
 	rep, err = a.Verify(ctx, 2, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if rep.TempRemoved != 1 || len(rep.Stray) != 0 {
+		t.Fatalf("Verify TempRemoved = %d, Stray = %v; want the leftover removed", rep.TempRemoved, rep.Stray)
+	}
+	if _, err := os.Stat(left.tmp); !os.IsNotExist(err) {
+		t.Fatalf("leftover temp object still there: %v", err)
 	}
 	if rep.OK() || len(rep.Damaged) != 1 || rep.Damaged[0] != bad {
 		t.Fatalf("Verify Damaged = %v, want [%s]", rep.Damaged, bad)
@@ -250,20 +261,94 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 }
 
-func TestTempFilesRemovedAtOpen(t *testing.T) {
+// TestTempFilesOfInterruptedWrites: a process that dies before Commit
+// leaves a large message in tmp/ (removed at the next open) and a small
+// one as a temp file in its object directory (removed by verify). Neither
+// is an object.
+func TestTempFilesOfInterruptedWrites(t *testing.T) {
 	dir := t.TempDir()
 	a := openTest(t, dir)
 	b := a.NewBatch()
-	b.Add(strings.NewReader("never committed\r\n"))
+	small, err := b.Add(strings.NewReader("never committed\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Add(bytes.NewReader(bytes.Repeat([]byte("large and never committed\r\n"), 100000))); err != nil {
+		t.Fatal(err)
+	}
 	a.Close() // as if the process died before Commit
 	ents, _ := os.ReadDir(filepath.Join(dir, "tmp"))
 	if len(ents) != 1 {
-		t.Fatalf("tmp has %d files before reopen, want 1", len(ents))
+		t.Fatalf("tmp has %d entries before reopen, want 1", len(ents))
 	}
-	openTest(t, dir)
+	a = openTest(t, dir)
 	ents, _ = os.ReadDir(filepath.Join(dir, "tmp"))
 	if len(ents) != 0 {
-		t.Fatalf("tmp has %d files after reopen, want 0", len(ents))
+		t.Fatalf("tmp has %d entries after reopen, want 0", len(ents))
+	}
+	if _, err := a.Open(small.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Open(uncommitted) error = %v, want ErrNotFound", err)
+	}
+	rep, err := a.Verify(context.Background(), 2, nil)
+	if err != nil || !rep.OK() || rep.Objects != 0 || rep.TempRemoved != 1 {
+		t.Fatalf("Verify = %+v, %v; want no objects and 1 temp file removed", rep, err)
+	}
+	if left := objectFiles(t, dir); len(left) != 0 {
+		t.Fatalf("files left under objects/: %v", left)
+	}
+}
+
+// objectFiles lists every file under dir/objects.
+func objectFiles(tb testing.TB, dir string) []string {
+	tb.Helper()
+	var files []string
+	err := filepath.WalkDir(filepath.Join(dir, "objects"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return files
+}
+
+// TestSmallAndLargeMessages stores messages on both sides of the size up
+// to which staging happens in memory: each reads back byte-exact, and a
+// commit leaves nothing but objects behind.
+func TestSmallAndLargeMessages(t *testing.T) {
+	dir := t.TempDir()
+	a := openTest(t, dir)
+	line := []byte("a line of a message that is not small at all\r\n")
+	var raws [][]byte
+	for _, n := range []int{1, 2, smallObject - 1, smallObject, smallObject + 1, 3 * smallObject} {
+		raw := append([]byte("Subject: size\r\n\r\n"), bytes.Repeat(line, n/len(line)+1)...)[:max(n, 1)]
+		raws = append(raws, raw)
+	}
+	b := a.NewBatch()
+	var ids []ID
+	for _, raw := range raws {
+		ad, err := b.Add(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ad.ID)
+	}
+	if _, err := b.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i, raw := range raws {
+		got, err := a.ReadAll(ids[i])
+		if err != nil || !bytes.Equal(got, raw) || ids[i].String() != sum(raw) {
+			t.Fatalf("message of %d bytes: read %d bytes, %v; id %s", len(raw), len(got), err, ids[i])
+		}
+	}
+	if n := len(objectFiles(t, dir)); n != len(raws) {
+		t.Fatalf("%d files under objects/, want %d objects", n, len(raws))
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(ents) != 0 {
+		t.Fatalf("tmp has %d entries after commit", len(ents))
 	}
 }
 
@@ -309,6 +394,9 @@ func TestSyncFailureStoresNothing(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(ents) != 0 {
 		t.Fatalf("%d temp files left", len(ents))
+	}
+	if left := objectFiles(t, dir); len(left) != 0 {
+		t.Fatalf("files left under objects/: %v", left)
 	}
 }
 

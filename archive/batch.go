@@ -86,11 +86,7 @@ func (b *Batch) Add(r io.Reader, locs ...Location) (Added, error) {
 	if b.a.readOnly {
 		return Added{}, ErrReadOnly
 	}
-	dir, err := b.dir()
-	if err != nil {
-		return Added{}, err
-	}
-	st, err := b.a.stage(r, dir)
+	st, err := b.a.stage(r, b.dir)
 	if err != nil {
 		return Added{}, err
 	}
@@ -110,8 +106,8 @@ func (b *Batch) Add(r io.Reader, locs ...Location) (Added, error) {
 	return Added{ID: st.id, Size: st.size}, nil
 }
 
-// dir returns the batch's temp directory. Each batch writes into a fresh
-// directory: a directory that has held thousands of files stays large and
+// dir returns the batch's temp directory for large messages. Each batch
+// writes into a fresh directory: a directory that has held thousands of files stays large and
 // slow on ext4 even when empty again.
 func (b *Batch) dir() (string, error) {
 	b.mu.Lock()
@@ -377,32 +373,9 @@ func (b *Batch) record(ctx context.Context, tx *sql.Tx) (Committed, error) {
 
 	const keyWhere = `account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ? AND uidl = ?`
 	keyArgs := func(k LocationKey) []any { return []any{k.Account, k.Mailbox, k.UIDValidity, k.UID, k.UIDL} }
-	for _, l := range b.locs {
-		flags := joinFlags(l.Flags)
-		var oldFlags string
-		var gone sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT flags, gone_since FROM locations WHERE `+keyWhere+` AND message = ?`,
-			append(keyArgs(l.LocationKey), l.Message.String())...).Scan(&oldFlags, &gone)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.ExecContext(ctx, `INSERT INTO locations(message, account, mailbox, uidvalidity, uid, uidl, flags, internal_date, size, first_seen, last_seen)
-				VALUES (?,?,?,?,?,?,?,?,?,?,?)`, l.Message.String(), l.Account, l.Mailbox, l.UIDValidity, l.UID, l.UIDL,
-				flags, unixTime(l.InternalDate), l.Size, now, now)
-			if err != nil {
-				return res, fmt.Errorf("insert location of %s: %w", l.Message.Short(), err)
-			}
-			changed[l.Message] = true
-		case err != nil:
+	if len(b.locs) > 0 {
+		if err := b.recordLocations(ctx, tx, now, changed); err != nil {
 			return res, err
-		default:
-			if oldFlags != flags || gone.Valid {
-				changed[l.Message] = true
-			}
-			_, err = tx.ExecContext(ctx, `UPDATE locations SET flags = ?, gone_since = NULL, last_seen = ? WHERE `+keyWhere+` AND message = ?`,
-				append([]any{flags, now}, append(keyArgs(l.LocationKey), l.Message.String())...)...)
-			if err != nil {
-				return res, err
-			}
 		}
 	}
 	touch := func(where string, args ...any) error {
@@ -481,4 +454,51 @@ func (b *Batch) record(ctx context.Context, tx *sql.Tx) (Committed, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// recordLocations inserts the batch's locations, or refreshes the ones
+// known already, and notes in changed the messages whose locations changed.
+func (b *Batch) recordLocations(ctx context.Context, tx *sql.Tx, now int64, changed map[ID]bool) error {
+	const keyWhere = `account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ? AND uidl = ? AND message = ?`
+	sel, err := tx.PrepareContext(ctx, `SELECT flags, gone_since FROM locations WHERE `+keyWhere)
+	if err != nil {
+		return err
+	}
+	defer sel.Close()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO locations(message, account, mailbox, uidvalidity, uid, uidl, flags, internal_date, size, first_seen, last_seen)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	upd, err := tx.PrepareContext(ctx, `UPDATE locations SET flags = ?, gone_since = NULL, last_seen = ? WHERE `+keyWhere)
+	if err != nil {
+		return err
+	}
+	defer upd.Close()
+	for _, l := range b.locs {
+		flags := joinFlags(l.Flags)
+		msg := l.Message.String()
+		var oldFlags string
+		var gone sql.NullInt64
+		err := sel.QueryRowContext(ctx, l.Account, l.Mailbox, l.UIDValidity, l.UID, l.UIDL, msg).Scan(&oldFlags, &gone)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := ins.ExecContext(ctx, msg, l.Account, l.Mailbox, l.UIDValidity, l.UID, l.UIDL,
+				flags, unixTime(l.InternalDate), l.Size, now, now); err != nil {
+				return fmt.Errorf("insert location of %s: %w", l.Message.Short(), err)
+			}
+			changed[l.Message] = true
+		case err != nil:
+			return err
+		default:
+			if oldFlags != flags || gone.Valid {
+				changed[l.Message] = true
+			}
+			if _, err := upd.ExecContext(ctx, flags, now, l.Account, l.Mailbox, l.UIDValidity, l.UID, l.UIDL, msg); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

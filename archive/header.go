@@ -46,7 +46,10 @@ func parseHeaderMeta(prefix []byte) headerMeta {
 		problems = append(problems, "no end of header")
 		end = len(prefix)
 	}
-	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(append(bytes.TrimLeft(prefix[:end], " \t\r\n\ufeff"), "\r\n\r\n"...))))
+	// A copy: prefix may be the message itself, which must not change.
+	head := bytes.TrimLeft(prefix[:end], " \t\r\n\ufeff")
+	head = append(head[:len(head):len(head)], "\r\n\r\n"...)
+	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
 	hdr, err := tp.ReadMIMEHeader()
 	if err != nil && len(hdr) == 0 {
 		problems = append(problems, "unreadable header")
@@ -77,18 +80,25 @@ func parseHeaderMeta(prefix []byte) headerMeta {
 	return m
 }
 
-// headerEnd returns the offset of the blank line ending the header, or -1.
+// headerEnd returns the offset of the blank line ending the header (where
+// the first "\r\n\r\n" or "\n\n" starts), or -1. One pass: a message
+// without the other kind of line ending is not scanned to its end.
 func headerEnd(b []byte) int {
-	crlf := bytes.Index(b, []byte("\r\n\r\n"))
-	lf := bytes.Index(b, []byte("\n\n"))
-	switch {
-	case crlf < 0:
-		return lf
-	case lf < 0 || crlf < lf:
-		return crlf
-	default:
-		return lf
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return -1
+		}
+		j += i
+		switch {
+		case j+1 < len(b) && b[j+1] == '\n':
+			return j
+		case j > 0 && b[j-1] == '\r' && j+2 < len(b) && b[j+1] == '\r' && b[j+2] == '\n':
+			return j - 1
+		}
+		i = j + 1
 	}
+	return -1
 }
 
 func decodeWords(s string) string {

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -96,10 +97,87 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// stage streams r into a temporary file in the archive's tmp directory,
-// hashing and compressing on the way. Memory does not depend on the size of
-// the message. The temp file is not synced: Commit does that for a batch.
-func (a *Archive) stage(r io.Reader, tmpDir string) (st staged, err error) {
+// smallObject is the size up to which a message is hashed and compressed
+// in memory and written straight into its object directory. Larger ones
+// stream through a temporary file in tmp/, so memory stays flat.
+const smallObject = 1 << 20
+
+// tempPrefix starts the names of objects being written inside objects/ab/cd
+// (small ones, until Commit renames them). Verify removes leftovers.
+const tempPrefix = ".tmp-"
+
+var rawBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+var zbufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// stage writes r as a not yet durable object: Commit syncs and renames it.
+// A message whose object exists already is not written again. largeDir
+// returns the directory for a message too large to hold in memory.
+func (a *Archive) stage(r io.Reader, largeDir func() (string, error)) (staged, error) {
+	buf := rawBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 2*smallObject {
+			rawBufs.Put(buf)
+		}
+	}()
+	_, err := io.CopyN(buf, r, smallObject+1)
+	switch {
+	case err == io.EOF:
+		return a.stageSmall(buf.Bytes())
+	case err != nil:
+		return staged{}, fmt.Errorf("read message: %w", err)
+	}
+	dir, err := largeDir()
+	if err != nil {
+		return staged{}, err
+	}
+	return a.stageLarge(io.MultiReader(bytes.NewReader(buf.Bytes()), r), dir)
+}
+
+// stageSmall hashes and compresses raw in memory and writes it to a temp
+// file in its object directory: creating it next to where it will be
+// renamed is several times faster on ext4 than a shared temp directory.
+func (a *Archive) stageSmall(raw []byte) (staged, error) {
+	st := staged{id: sha256.Sum256(raw), size: int64(len(raw))}
+	n := min(len(raw), headerPrefix)
+	st.meta = parseHeaderMeta(raw[:n:n])
+	final := a.objectPath(st.id)
+	if fi, err := os.Stat(final); err == nil {
+		// Already stored: durable, since objects are only renamed into
+		// place after their data was synced.
+		st.stored = fi.Size()
+		return st, nil
+	}
+	zb := zbufs.Get().(*[]byte)
+	defer zbufs.Put(zb)
+	enc := encoders.Get().(*zstd.Encoder)
+	*zb = enc.EncodeAll(raw, (*zb)[:0])
+	encoders.Put(enc)
+	dir := filepath.Dir(final)
+	if err := a.mkdirObjects(dir); err != nil {
+		return st, fmt.Errorf("create object directory: %w", err)
+	}
+	f, err := createTemp(dir, tempPrefix+"*")
+	if err != nil {
+		return st, fmt.Errorf("create temp object: %w", err)
+	}
+	_, err = f.Write(*zb)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return st, fmt.Errorf("write temp object: %w", err)
+	}
+	st.tmp, st.stored = f.Name(), int64(len(*zb))
+	return st, nil
+}
+
+// stageLarge streams r into a temporary file in tmpDir, hashing and
+// compressing on the way. Memory does not depend on the size of the
+// message. The temp file is not synced: Commit does that for a batch.
+func (a *Archive) stageLarge(r io.Reader, tmpDir string) (st staged, err error) {
 	f, err := createTemp(tmpDir, "obj-*")
 	if err != nil {
 		return st, fmt.Errorf("create temp object: %w", err)
@@ -134,8 +212,6 @@ func (a *Archive) stage(r io.Reader, tmpDir string) (st staged, err error) {
 	st.size, st.stored, st.tmp = raw.n, stored.n, f.Name()
 	st.meta = parseHeaderMeta(head.buf)
 	if fi, err := os.Stat(a.objectPath(st.id)); err == nil {
-		// Already stored: durable, since objects are only renamed into
-		// place after their data was synced.
 		os.Remove(st.tmp)
 		st.tmp, st.stored = "", fi.Size()
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -19,7 +20,7 @@ type VerifyReport struct {
 	Adopted     []ID     // intact objects that had no catalog row, now recorded
 	Orphans     []ID     // intact objects without a catalog row, on a read-only archive
 	Stray       []string // files under objects/ that are not named like objects
-	TempRemoved int      // leftovers of interrupted writes removed at open
+	TempRemoved int      // leftovers of interrupted writes under objects/, removed
 }
 
 // OK reports whether nothing is damaged or missing.
@@ -63,7 +64,18 @@ func (a *Archive) Verify(ctx context.Context, workers int, progress func(done, t
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() {
+		switch {
+		case d.IsDir():
+		case strings.HasPrefix(d.Name(), tempPrefix):
+			// An object being written, or left by an interrupted write.
+			// Only the writer (the lock holder) may remove it.
+			if !a.readOnly {
+				if err := os.Remove(p); err != nil {
+					return fmt.Errorf("remove temp object: %w", err)
+				}
+				rep.TempRemoved++
+			}
+		default:
 			files = append(files, p)
 		}
 		return nil
@@ -160,7 +172,7 @@ func (a *Archive) adopt(ctx context.Context, ids []ID) error {
 		if err != nil {
 			return err
 		}
-		st, err := a.stage(r, filepath.Join(a.dir, "tmp"))
+		st, err := a.stage(r, func() (string, error) { return filepath.Join(a.dir, "tmp"), nil })
 		r.Close()
 		if err != nil {
 			return fmt.Errorf("adopt %s: %w", id, err)

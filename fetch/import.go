@@ -47,12 +47,6 @@ func (im *Import) Name() string { return im.account }
 // and compressed in parallel; larger ones stream straight into the archive.
 const bufferLimit = 4 << 20
 
-type importJob struct {
-	mailbox string
-	body    []byte
-	locs    []Location
-}
-
 // Sync implements Source: it reads the files in rounds, stages each
 // round's messages on all cores, and commits each mailbox's batch.
 func (im *Import) Sync(ctx context.Context, s *Session) error {
@@ -104,43 +98,48 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 		}
 		return wait()
 	}
-	var jobs []importJob
-	var jobBytes int64
+	// Messages are staged on all cores as they are read; a round ends
+	// when its messages are staged, and its batches commit in the
+	// background while the next round is read. At most NumCPU messages are
+	// held in memory at a time.
+	var g *errgroup.Group
 	stage := func() error {
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(runtime.NumCPU())
-		for _, j := range jobs {
-			g.Go(func() error {
-				if gctx.Err() != nil {
-					return gctx.Err()
-				}
-				_, err := batch(j.mailbox).Add(bytes.NewReader(j.body), j.locs...)
-				return err
-			})
+		if g == nil {
+			return nil
 		}
 		err := g.Wait()
-		jobs, jobBytes = jobs[:0], 0
+		g = nil
 		return err
 	}
-	done := 0
+	add := func(b *Batch, body []byte, locs []Location) {
+		if g == nil {
+			g = new(errgroup.Group)
+			g.SetLimit(runtime.NumCPU())
+		}
+		g.Go(func() error {
+			_, err := b.Add(bytes.NewReader(body), locs...)
+			return err
+		})
+	}
+	// finish ends the import early and keeps what is complete.
+	finish := func(err error) error {
+		if serr := stage(); serr != nil {
+			return errors.Join(err, serr)
+		}
+		return errors.Join(err, commit())
+	}
+	done, roundMsgs := 0, 0
 	var doneBytes, roundBytes int64
 	for {
 		if err := ctx.Err(); err != nil {
-			// Keep what is complete.
-			if serr := stage(); serr == nil {
-				err = errors.Join(err, commit())
-			}
-			return err
+			return finish(err)
 		}
 		m, err := im.r.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			if serr := stage(); serr != nil {
-				return errors.Join(err, serr)
-			}
-			return errors.Join(err, commit())
+			return finish(err)
 		}
 		mailboxes := m.Labels
 		if len(mailboxes) == 0 {
@@ -156,12 +155,10 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 			s.Update(mb, func(r *MailboxReport) { r.OnServer++; r.Archived++ })
 		}
 		mailbox := locs[0].Mailbox
-		// Make sure every mailbox of this round has a batch before the
-		// workers start (the map is not guarded).
-		batch(mailbox)
+		b := batch(mailbox)
 		body, err := io.ReadAll(io.LimitReader(m.Body, bufferLimit+1))
 		if err != nil {
-			return fmt.Errorf("read %s: %w", m.Key, err)
+			return finish(fmt.Errorf("read %s: %w", m.Key, err))
 		}
 		size := int64(len(body))
 		if len(body) > bufferLimit {
@@ -169,19 +166,19 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 			if err := stage(); err != nil {
 				return err
 			}
-			ad, err := batch(mailbox).Add(io.MultiReader(bytes.NewReader(body), m.Body), locs...)
+			ad, err := b.Add(io.MultiReader(bytes.NewReader(body), m.Body), locs...)
 			if err != nil {
-				return fmt.Errorf("store %s: %w", m.Key, err)
+				return finish(fmt.Errorf("store %s: %w", m.Key, err))
 			}
 			size = ad.Size
 		} else {
-			jobs = append(jobs, importJob{mailbox: mailbox, body: body, locs: locs})
-			jobBytes += size
+			add(b, body, locs)
+			roundMsgs++
 		}
 		done++
 		doneBytes += size
 		roundBytes += size
-		if len(jobs) >= im.BatchMessages || jobBytes >= im.BatchBytes || roundBytes >= im.BatchBytes {
+		if roundMsgs >= im.BatchMessages || roundBytes >= im.BatchBytes {
 			if err := stage(); err != nil {
 				return err
 			}
@@ -189,7 +186,7 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 				return err
 			}
 			s.Progress(mailbox, done, 0, doneBytes, 0)
-			roundBytes = 0
+			roundMsgs, roundBytes = 0, 0
 		}
 	}
 	if err := stage(); err != nil {

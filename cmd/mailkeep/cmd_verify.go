@@ -42,6 +42,9 @@ intact and get recorded ("adopted"). Exit status 1 when anything is damaged or m
 			for _, id := range rep.Adopted {
 				fmt.Fprintf(a.stdout, "adopted %s: intact object without a catalog row (left by an interrupted run), now recorded\n", id)
 			}
+			if rep.TempRemoved > 0 {
+				fmt.Fprintf(a.stdout, "removed %d temporary object files left by an interrupted run\n", rep.TempRemoved)
+			}
 			fmt.Fprintf(a.stdout, "verified %d objects (%s): %d damaged, %d missing, %d stray, %d adopted\n",
 				rep.Objects, fetch.HumanBytes(rep.Bytes), len(rep.Damaged), len(rep.Missing), len(rep.Stray), len(rep.Adopted))
 			if !rep.OK() {
