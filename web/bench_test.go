@@ -119,10 +119,16 @@ func serve(b testing.TB, h http.Handler, target string) int {
 func BenchmarkSearchPage(b *testing.B) {
 	f := benchFixture(b)
 	h := benchServer(b, f)
-	i := 0
-	for b.Loop() {
-		serve(b, h, "/?q="+url.QueryEscape(benchQueries[i%len(benchQueries)]))
-		i++
+	for _, q := range benchQueries {
+		name := q
+		if name == "" {
+			name = "everything"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				serve(b, h, "/?q="+url.QueryEscape(q))
+			}
+		})
 	}
 }
 
