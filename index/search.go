@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -88,14 +87,6 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	offset = max(offset, 0)
 
 	q := x.translate(node)
-	var facetReqs map[string]*bleve.FacetRequest
-	if req.Facets {
-		facetReqs = map[string]*bleve.FacetRequest{
-			"years":     bleve.NewFacetRequest(fYear, 100),
-			"mailboxes": bleve.NewFacetRequest(fLoc, 50),
-			"senders":   bleve.NewFacetRequest(fFromAddr, 20),
-		}
-	}
 	switch req.Sort {
 	case "", "-date", "date", "relevance":
 	default:
@@ -108,24 +99,24 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, errClosed
 	}
 	var res *bleve.SearchResult
+	var fac *Facets
 	if req.Sort == "relevance" {
 		sr := bleve.NewSearchRequestOptions(q, limit, offset, false)
 		sr.Fields = storedFields
 		sr.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}})
-		sr.Facets = facetReqs
 		res, err = x.bi.SearchInContext(ctx, sr)
+		if err == nil && req.Facets {
+			_, fac, err = x.countFacets(ctx, q, true)
+		}
 	} else {
-		res, err = x.dateSorted(ctx, q, limit, offset, req.Sort != "date", facetReqs)
+		res, fac, err = x.dateSorted(ctx, q, limit, offset, req.Sort != "date", req.Facets)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	out := &Result{Total: int(res.Total), Hits: make([]Hit, len(res.Hits))}
+	out := &Result{Total: int(res.Total), Hits: make([]Hit, len(res.Hits)), Facets: fac}
 	for i, h := range res.Hits {
 		out.Hits[i] = x.hit(h)
-	}
-	if req.Facets {
-		out.Facets = facets(res.Facets)
 	}
 	x.snippets(ctx, out.Hits, x.highlightTerms(node))
 	out.Took = time.Since(start)
@@ -155,21 +146,6 @@ func (x *Index) hit(h *search.DocumentMatch) Hit {
 		}
 	}
 	return hit
-}
-
-func facets(fr search.FacetResults) *Facets {
-	list := func(name string) []FacetCount {
-		out := []FacetCount{}
-		if r := fr[name]; r != nil && r.Terms != nil {
-			for _, t := range r.Terms.Terms() {
-				out = append(out, FacetCount{Value: t.Term, Count: t.Count})
-			}
-		}
-		return out
-	}
-	f := &Facets{Years: list("years"), Mailboxes: list("mailboxes"), Senders: list("senders")}
-	sort.Slice(f.Years, func(i, j int) bool { return f.Years[i].Value > f.Years[j].Value })
-	return f
 }
 
 // snippets fills in the hits' snippets, reading the messages from the

@@ -27,43 +27,43 @@ import (
 // directSortMax is how many matches are sorted in one step.
 var directSortMax = 2000 // a variable for tests
 
-func (x *Index) dateSorted(ctx context.Context, q query.Query, limit, offset int, desc bool, facets map[string]*bleve.FacetRequest) (*bleve.SearchResult, error) {
+func (x *Index) dateSorted(ctx context.Context, q query.Query, limit, offset int, desc bool, withFacets bool) (*bleve.SearchResult, *Facets, error) {
 	order := search.SortOrder{&search.SortField{Field: fTS, Type: search.SortFieldAsString, Desc: desc, Missing: search.SortFieldMissingLast}}
-	run := func(q query.Query, size, from int, sorted bool, facets map[string]*bleve.FacetRequest) (*bleve.SearchResult, error) {
+	run := func(q query.Query, size, from int) (*bleve.SearchResult, error) {
 		sr := bleve.NewSearchRequestOptions(q, size, from, false)
 		sr.Score = "none"
-		sr.Facets = facets
-		if sorted {
-			sr.Fields = storedFields
-			sr.SortByCustom(order)
-		}
+		sr.Fields = storedFields
+		sr.SortByCustom(order)
 		return x.bi.SearchInContext(ctx, sr)
 	}
 	need := limit + offset
-	var count *bleve.SearchResult
-	if _, all := q.(*query.MatchAllQuery); all && facets == nil {
+	var total int
+	var fac *Facets
+	if _, all := q.(*query.MatchAllQuery); all && !withFacets {
 		n, err := x.bi.DocCount()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		count = &bleve.SearchResult{Total: n}
+		total = int(n)
 	} else {
 		var err error
-		if count, err = run(q, 0, 0, false, facets); err != nil {
-			return nil, err
+		if total, fac, err = x.countFacets(ctx, q, withFacets); err != nil {
+			return nil, nil, err
 		}
 	}
-	total := int(count.Total)
-	if total <= directSortMax || total <= 2*need {
-		res, err := run(q, limit, offset, true, nil)
-		if err == nil {
-			res.Facets = count.Facets
+	done := func(res *bleve.SearchResult, err error) (*bleve.SearchResult, *Facets, error) {
+		if err != nil {
+			return nil, nil, err
 		}
-		return res, err
+		res.Total = uint64(total)
+		return res, fac, nil
+	}
+	if total <= directSortMax || total <= 2*need {
+		return done(run(q, limit, offset))
 	}
 	months, all, err := x.monthCounts()
 	if err != nil || all == 0 {
-		return nil, err
+		return nil, nil, err
 	}
 	// Messages the window should span for about 3×need matches.
 	want := 3 * float64(need) * float64(all) / float64(total)
@@ -86,22 +86,16 @@ func (x *Index) dateSorted(ctx context.Context, q query.Query, limit, offset int
 		if _, all := q.(*query.MatchAllQuery); !all {
 			wq = query.NewConjunctionQuery([]query.Query{q, rq})
 		}
-		res, err := run(wq, limit, offset, true, nil)
+		res, err := run(wq, limit, offset)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if int(res.Total) >= need {
-			res.Total = count.Total
-			res.Facets = count.Facets
-			return res, nil
+			return done(res, nil)
 		}
 		want *= 4
 	}
-	res, err := run(q, limit, offset, true, nil)
-	if err == nil {
-		res.Facets = count.Facets
-	}
-	return res, err
+	return done(run(q, limit, offset))
 }
 
 // monthCount is how many messages one month has.
