@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"sort"
 
-	bindex "github.com/blevesearch/bleve_index_api"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // Facets from postings. Bleve counts facets by reading each match's doc
