@@ -95,6 +95,7 @@ type inflight struct {
 // commitAsync commits b in the background; waitCommit waits for it.
 func (bs *boxSync) commitAsync(ctx context.Context, b *fetch.Batch, st fetch.SyncState) {
 	f := &inflight{done: make(chan error, 1), st: st}
+	bs.wrote = true
 	go func() {
 		_, err := bs.s.Commit(ctx, bs.name, b)
 		f.done <- err

@@ -22,9 +22,12 @@
 //     batch, which also advances the sync state. A batch is committed
 //     while the next one is fetched; commits stay in order.
 //
-// One connection serves every mailbox of the account. Each network wait
-// has its own deadline (Account.Timeout, default 60 s) and a cancelled
-// context closes the connection. A broken connection is retried with the
+// One connection serves every mailbox of the account. What the archive
+// holds of each mailbox (its state and locations, a row per message: most
+// of what a run without changes costs) is read once per sync, a few
+// mailboxes ahead and in parallel, while the server answers. Each network
+// wait has its own deadline (Account.Timeout, default 60 s) and a
+// cancelled context closes the connection. A broken connection is retried with the
 // session's backoff; the run resumes from the committed state, having
 // committed the messages that were complete. A rejected password, an
 // untrusted certificate or a refused plaintext login end the account at

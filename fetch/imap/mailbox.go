@@ -33,6 +33,7 @@ type boxSync struct {
 	*run
 	cn     *conn
 	name   string
+	pre    *prefetcher // has the archived side of the mailbox
 	br     *boxRun
 	sel    *goimap.SelectData
 	uv     uint32
@@ -43,7 +44,12 @@ type boxSync struct {
 	pending *fetch.SyncState
 	// live holds the archived locations under the current UIDVALIDITY
 	// that are not gone: UID → sorted flags.
-	live     map[uint32][]string
+	live map[uint32][]string
+	// archived is how many of live the archive held when loaded; while
+	// wrote is false (no batch of this mailbox went to the archive) it is
+	// still true, and the report needs no second read of the locations.
+	archived int
+	wrote    bool
 	prog     progress
 	inflight *inflight // the batch being committed
 }
@@ -58,7 +64,7 @@ type entry struct {
 
 // syncMailbox archives one mailbox (see the package documentation for the
 // steps). Errors of type *goimap.Error concern this mailbox only.
-func (r *run) syncMailbox(ctx context.Context, cn *conn, name string) error {
+func (r *run) syncMailbox(ctx context.Context, cn *conn, name string, pre *prefetcher) error {
 	start := r.s.Now()
 	sel, err := cn.c.Select(name, &goimap.SelectOptions{ReadOnly: true, CondStore: cn.condstore}).Wait()
 	if err != nil {
@@ -67,7 +73,7 @@ func (r *run) syncMailbox(ctx context.Context, cn *conn, name string) error {
 	if sel.UIDValidity == 0 {
 		return &goimap.Error{Type: goimap.StatusResponseTypeNo, Text: "EXAMINE " + name + ": the server sent no UIDVALIDITY"}
 	}
-	bs := &boxSync{run: r, cn: cn, name: name, br: r.box(name), sel: sel, uv: sel.UIDValidity}
+	bs := &boxSync{run: r, cn: cn, name: name, br: r.box(name), sel: sel, uv: sel.UIDValidity, pre: pre}
 	if cn.condstore {
 		bs.modseq = sel.HighestModSeq // 0 when the mailbox has NOMODSEQ
 	}
@@ -175,29 +181,22 @@ func (bs *boxSync) sync(ctx context.Context) (err error) {
 // load reads the sync state and the archived locations, and starts over
 // when the server has a new UIDVALIDITY.
 func (bs *boxSync) load(ctx context.Context) error {
-	st, ok, err := bs.s.State(ctx, bs.name)
-	if err != nil {
-		return fetch.Permanent(err)
+	a := bs.pre.get(ctx, bs.name)
+	if a.err != nil {
+		return fetch.Permanent(a.err)
 	}
-	locs, err := bs.s.Locations(ctx, bs.name)
-	if err != nil {
-		return fetch.Permanent(err)
-	}
+	st, ok := a.st, a.ok
 	renumbered := ok && st.UIDValidity != bs.uv
-	bs.live = map[uint32][]string{}
-	for _, l := range locs {
-		if l.UIDL != "" || l.UID == 0 || l.Superseded {
-			continue
-		}
-		if l.UIDValidity != bs.uv {
+	for uv := range a.byUV {
+		if uv != bs.uv {
 			renumbered = true // also when the state was lost
-			continue
-		}
-		if l.GoneSince.IsZero() {
-			bs.live[l.UID] = l.Flags
 		}
 	}
-	bs.st, bs.stored = st, ok
+	bs.live = a.byUV[bs.uv]
+	if bs.live == nil {
+		bs.live = map[uint32][]string{}
+	}
+	bs.st, bs.stored, bs.archived = st, ok, len(bs.live)
 	if !renumbered {
 		bs.st.UIDValidity = bs.uv
 		return nil
@@ -243,6 +242,7 @@ func (bs *boxSync) commit(ctx context.Context, b *fetch.Batch, gone, changed int
 	}
 	bs.cn.tc.pause()
 	defer bs.cn.tc.resume()
+	bs.wrote = true
 	if _, err := bs.s.Commit(ctx, bs.name, b); err != nil {
 		return fetch.Permanent(err)
 	}
@@ -261,20 +261,24 @@ func (bs *boxSync) commit(ctx context.Context, b *fetch.Batch, gone, changed int
 
 // report writes what is known of the mailbox into the run's report:
 // failures, skipped messages, and how many of the server's messages the
-// archive holds now.
+// archive holds now (read again only when this sync wrote to it).
 func (bs *boxSync) report(ctx context.Context) error {
-	locs, err := bs.s.Locations(ctx, bs.name)
-	if err != nil {
-		return fetch.Permanent(err)
-	}
-	uids := map[uint32]bool{}
-	for _, l := range locs {
-		if l.UIDL == "" && l.UID != 0 && l.UIDValidity == bs.uv && !l.Superseded && l.GoneSince.IsZero() {
-			uids[l.UID] = true
+	archived := bs.archived
+	if bs.wrote || bs.live == nil {
+		locs, err := bs.s.Locations(ctx, bs.name)
+		if err != nil {
+			return fetch.Permanent(err)
 		}
+		uids := map[uint32]bool{}
+		for _, l := range locs {
+			if l.UIDL == "" && l.UID != 0 && l.UIDValidity == bs.uv && !l.Superseded && l.GoneSince.IsZero() {
+				uids[l.UID] = true
+			}
+		}
+		archived = len(uids)
 	}
 	bs.s.Update(bs.name, func(m *fetch.MailboxReport) {
-		m.Archived = len(uids)
+		m.Archived = archived
 		m.Failed = failures(bs.br.failed)
 		m.Skipped = failures(bs.br.skipped)
 	})

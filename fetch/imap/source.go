@@ -100,11 +100,17 @@ func (r *run) attempt(ctx context.Context) error {
 		}
 		r.listed, r.done = r.filter(boxes), map[string]bool{}
 	}
+	var todo []string
 	for _, mb := range r.listed {
-		if r.done[mb.name] {
-			continue
+		if !r.done[mb.name] {
+			todo = append(todo, mb.name)
 		}
-		err := r.syncMailbox(ctx, cn, mb.name)
+	}
+	pre := startPrefetch(ctx, r.s, todo)
+	defer pre.stop()
+	for _, name := range todo {
+		err := r.syncMailbox(ctx, cn, name, pre)
+		pre.release(name)
 		var ierr *goimap.Error
 		switch {
 		case err == nil:
@@ -113,11 +119,11 @@ func (r *run) attempt(ctx context.Context) error {
 		case errors.As(err, &ierr) && !fetch.IsPermanent(err):
 			// The server refused something for this mailbox only (it
 			// vanished, or cannot be read): the others go on.
-			r.s.Warn(fmt.Sprintf("mailbox %s not archived: %v", mb.name, err))
+			r.s.Warn(fmt.Sprintf("mailbox %s not archived: %v", name, err))
 		default:
 			return r.connErr(ctx, err)
 		}
-		r.done[mb.name] = true
+		r.done[name] = true
 	}
 	return nil
 }

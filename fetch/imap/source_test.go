@@ -421,6 +421,63 @@ func TestMailboxError(t *testing.T) {
 	}
 }
 
+// TestManyMailboxes: more mailboxes than are read from the archive ahead
+// of their sync, some of which the server refuses to open, in runs that
+// archive, change nothing, and archive what was refused before.
+func TestManyMailboxes(t *testing.T) {
+	s := newMemServer(t)
+	var names []string
+	want := map[string]map[uint32][]byte{}
+	for i := range 12 {
+		name := fmt.Sprintf("box%02d", i)
+		names = append(names, name)
+		s.create(name)
+		msgs := testMessages(100*i, i%3+1)
+		want[name] = mapOf(s.deliver(name, msgs...), msgs)
+	}
+	refused := map[string]bool{"box03": true, "box04": true, "box05": true, "box11": true}
+	s.mu.Lock()
+	s.selectFail = refused
+	s.mu.Unlock()
+	arc := openArchive(t)
+	src := New(s.account(), Options{})
+	check := func(t *testing.T, rep *fetch.Report, refused map[string]bool) {
+		t.Helper()
+		if a := rep.Accounts[0]; a.Error != "" || len(a.Warnings) != len(refused) {
+			t.Errorf("account report = %+v, want %d warnings", a, len(refused))
+		}
+		for _, name := range names {
+			if refused[name] {
+				continue
+			}
+			if m := box(t, rep, name); m.Archived != len(want[name]) || m.OnServer != len(want[name]) {
+				t.Errorf("%s: report = %+v, want %d archived", name, *m, len(want[name]))
+			}
+			checkArchived(t, arc, "acct", name, want[name])
+		}
+	}
+
+	rep := runSources(t, context.Background(), arc, fetch.Options{}, src)
+	check(t, rep, refused)
+	rep = runSources(t, context.Background(), arc, fetch.Options{}, src)
+	check(t, rep, refused)
+	if tot := rep.Totals(); tot.New != 0 || tot.Seen != 0 {
+		t.Errorf("unchanged re-run: totals = %+v, want nothing new", tot)
+	}
+	s.mu.Lock()
+	s.selectFail = nil
+	s.mu.Unlock()
+	more := testMessages(5000, 2)
+	for uid, m := range mapOf(s.deliver("box07", more...), more) {
+		want["box07"][uid] = m
+	}
+	rep = runSources(t, context.Background(), arc, fetch.Options{}, src)
+	check(t, rep, nil)
+	if tot := rep.Totals(); tot.New != 2+len(want["box03"])+len(want["box04"])+len(want["box05"])+len(want["box11"]) {
+		t.Errorf("totals = %+v, want the refused mailboxes and 2 new messages", tot)
+	}
+}
+
 // TestSeveralAccounts: two accounts (two servers) in one run.
 func TestSeveralAccounts(t *testing.T) {
 	s1, s2 := newMemServer(t), newMemServer(t)
