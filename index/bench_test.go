@@ -3,6 +3,7 @@ package index
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/mailkeep/mailkeep/archive"
 	"github.com/mailkeep/mailkeep/internal/testenv"
@@ -119,6 +122,12 @@ func BenchmarkIndex(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("MAILKEEP_BENCH_BATCH")); err == nil {
 		opts.BatchSize = v
 	}
+	if v := os.Getenv("MAILKEEP_BENCH_SCORCH"); v != "" {
+		if err := json.Unmarshal([]byte(v), &scorchTuning); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { scorchTuning = nil }()
+	}
 	x, err := Open(context.Background(), a, opts)
 	if err != nil {
 		b.Fatal(err)
@@ -136,6 +145,24 @@ func BenchmarkIndex(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/(cpuTime()-cpu0).Seconds(), "msgs/CPU-s")
 	b.ReportMetric(float64(dirSize(a.IndexDir()))/float64(raw), "index/raw")
 	b.ReportMetric(float64(peakRSS())/1e6, "peakRSS-MB")
+	if st := scorchStats(x); st != nil {
+		b.ReportMetric(float64(st["TotFileSegmentsAtRoot"].(uint64)+st["TotMemorySegmentsAtRoot"].(uint64)), "segments")
+		b.ReportMetric(float64(st["TotFileMergeWrittenBytes"].(uint64))/float64(raw), "merged/raw")
+		b.ReportMetric(float64(st["num_bytes_used_disk_by_root"].(uint64))/float64(raw), "root/raw")
+	}
+}
+
+// scorchStats returns the scorch statistics of x's index, or nil.
+func scorchStats(x *Index) map[string]any {
+	ai, err := x.bi.Advanced()
+	if err != nil {
+		return nil
+	}
+	s, ok := ai.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	return s.StatsMap()
 }
 
 func BenchmarkSearch(b *testing.B) {
@@ -282,6 +309,9 @@ func TestBench100k(t *testing.T) {
 	}
 	defer x.Close()
 	settle(a.IndexDir())
+	if st := scorchStats(x); st != nil {
+		t.Logf("segments after settling: %d", st["TotFileSegmentsAtRoot"].(uint64)+st["TotMemorySegmentsAtRoot"].(uint64))
+	}
 	row("mailkeep index", fmt.Sprintf("%.0f msgs/s (%.0f per CPU-second)", float64(n)/wall.Seconds(), float64(n)/cpu.Seconds()),
 		fmt.Sprintf("%.1f MB = %.3f × raw", float64(size)/1e6, float64(size)/float64(raw)), fmt.Sprintf("peak RSS %.0f MB (anonymous %.0f MB)", float64(rss)/1e6, float64(anon)/1e6))
 	for _, q := range benchQueries {

@@ -144,7 +144,7 @@ func (x *Index) openBleve() (bi bleve.Index, reason string, err error) {
 	if _, err := os.Stat(filepath.Join(x.dir, "index_meta.json")); errors.Is(err, fs.ErrNotExist) {
 		return nil, "no index yet", nil
 	}
-	cfg := x.bleveConfig()
+	cfg := x.bleveConfig(false)
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -174,23 +174,32 @@ func (x *Index) openBleve() (bi bleve.Index, reason string, err error) {
 
 // bleveConfig is the scorch configuration: wait at most LockTimeout for the
 // lock of another process; batches return before they are written out
-// (Update waits once at its end, see persist).
-func (x *Index) bleveConfig() map[string]any {
+// (Update waits once at its end, see persist); segment files merge as
+// mergePlan says, for a bulk Update or not.
+func (x *Index) bleveConfig(bulk bool) map[string]any {
 	cfg := map[string]any{"bolt_timeout": x.opts.LockTimeout.String()}
 	if x.opts.ReadOnly {
 		cfg["read_only"] = true
 	} else {
 		cfg["unsafe_batch"] = true
+		cfg["scorchMergePlanOptions"] = mergePlan(bulk)
+	}
+	for k, v := range scorchTuning {
+		cfg[k] = v
 	}
 	return cfg
 }
+
+// scorchTuning is added to the scorch configuration (test seam for
+// benchmarks).
+var scorchTuning map[string]any
 
 // create makes a new, empty index in x.dir, removing whatever was there.
 func (x *Index) create() (bleve.Index, error) {
 	if err := os.RemoveAll(x.dir); err != nil {
 		return nil, fmt.Errorf("remove old index: %w", err)
 	}
-	bi, err := bleve.NewUsing(x.dir, newMapping(), scorch.Name, scorch.Name, x.bleveConfig())
+	bi, err := bleve.NewUsing(x.dir, newMapping(), scorch.Name, scorch.Name, x.bleveConfig(false))
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("create index %s: %w", x.dir, ErrBusy)
 	}
