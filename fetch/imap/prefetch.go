@@ -71,7 +71,7 @@ type ahead struct {
 	released bool
 }
 
-// startPrefetch starts reading the mailboxes names, in this order.
+// startPrefetch starts reading the mailboxes in names, in that order.
 func startPrefetch(ctx context.Context, s *fetch.Session, names []string) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &prefetcher{s: s, cancel: cancel, slots: make(chan struct{}, min(runtime.GOMAXPROCS(0), 4)+1),
@@ -121,8 +121,8 @@ func (p *prefetcher) get(ctx context.Context, name string) boxArchive {
 
 // release says the sync of name is over, whether or not it used what was
 // read: the result is dropped and its slot goes to the next mailbox. The
-// mailboxes are released in the order they were started in, so the one
-// released has had its slot, or has been given up on, already.
+// mailboxes are released in the order they are read in, so by then a slot
+// is free for this one, and waiting for its read ends.
 func (p *prefetcher) release(name string) {
 	ah := p.boxes[name]
 	if ah == nil || ah.released {
