@@ -443,3 +443,38 @@ func TestCorpusByteExact(t *testing.T) {
 	}
 	t.Logf("%d files, %d distinct messages, %d raw bytes stored as %d", len(files), len(want), st.BytesRaw, st.BytesStored)
 }
+
+func TestMailboxUIDCounts(t *testing.T) {
+	a := openTest(t, t.TempDir())
+	ctx := context.Background()
+	key := func(uv, uid uint32, uidl string) Location {
+		return Location{LocationKey: LocationKey{Account: "home", Mailbox: "INBOX", UIDValidity: uv, UID: uid, UIDL: uidl}}
+	}
+	b := a.NewBatch()
+	for i, l := range []Location{key(1, 1, ""), key(1, 2, ""), key(7, 1, ""), key(7, 2, ""), key(7, 3, ""), key(0, 0, "imported-file")} {
+		if _, err := b.Add(strings.NewReader(fmt.Sprintf("Subject: %d\r\n\r\n", i)), l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.MarkGone(key(7, 2, "").LocationKey, time.Unix(1700000000, 0))
+	if _, err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.MailboxUIDCounts(ctx, "home", "INBOX")
+	want := []UIDCount{{UIDValidity: 1, Locations: 2, Live: 2}, {UIDValidity: 7, Locations: 3, Live: 2}}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("MailboxUIDCounts = %v, %v; want %v", got, err, want)
+	}
+	b = a.NewBatch()
+	b.Supersede(key(7, 0, "").LocationKey)
+	if _, err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = a.MailboxUIDCounts(ctx, "home", "INBOX")
+	if want := []UIDCount{{UIDValidity: 7, Locations: 3, Live: 2}}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after the renumbering MailboxUIDCounts = %v, want %v", got, want)
+	}
+	if got, _ := a.MailboxUIDCounts(ctx, "home", "Sent"); len(got) != 0 {
+		t.Fatalf("MailboxUIDCounts of an empty mailbox = %v", got)
+	}
+}

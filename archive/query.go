@@ -117,6 +117,35 @@ func (a *Archive) MailboxLocations(ctx context.Context, account, mailbox string)
 	return a.queryLocations(ctx, "account = ? AND mailbox = ?", account, mailbox)
 }
 
+// UIDCount is how many IMAP locations (those with a UID) a mailbox has
+// under one UIDVALIDITY, superseded ones left out.
+type UIDCount struct {
+	UIDValidity uint32
+	Locations   int // recorded
+	Live        int // of those, the ones the server still had (not gone)
+}
+
+// MailboxUIDCounts counts a mailbox's IMAP locations per UIDVALIDITY: what
+// a fetch needs to see that nothing changed without reading every row.
+func (a *Archive) MailboxUIDCounts(ctx context.Context, account, mailbox string) ([]UIDCount, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT uidvalidity, count(*), coalesce(sum(gone_since IS NULL), 0) FROM locations
+		WHERE account = ? AND mailbox = ? AND uid <> 0 AND uidl = '' AND superseded IS NULL
+		GROUP BY uidvalidity ORDER BY uidvalidity`, account, mailbox)
+	if err != nil {
+		return nil, fmt.Errorf("count locations of %s/%s: %w", account, mailbox, err)
+	}
+	defer rows.Close()
+	var out []UIDCount
+	for rows.Next() {
+		var c UIDCount
+		if err := rows.Scan(&c.UIDValidity, &c.Locations, &c.Live); err != nil {
+			return nil, fmt.Errorf("count locations of %s/%s: %w", account, mailbox, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // State returns a mailbox's sync state; ok is false when it was never synced.
 func (a *Archive) State(ctx context.Context, account, mailbox string) (st SyncState, ok bool, err error) {
 	var updated, modseq int64

@@ -23,6 +23,7 @@ type (
 	SyncState   = archive.SyncState
 	Batch       = archive.Batch
 	Committed   = archive.Committed
+	UIDCount    = archive.UIDCount
 )
 
 // Source archives one account (or one imported file tree).

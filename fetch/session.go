@@ -93,6 +93,12 @@ func (s *Session) Locations(ctx context.Context, mailbox string) ([]Location, er
 	return s.arc.MailboxLocations(ctx, s.Account(), mailbox)
 }
 
+// UIDCounts counts a mailbox's IMAP locations per UIDVALIDITY (see
+// archive.MailboxUIDCounts): enough to see that nothing changed.
+func (s *Session) UIDCounts(ctx context.Context, mailbox string) ([]UIDCount, error) {
+	return s.arc.MailboxUIDCounts(ctx, s.Account(), mailbox)
+}
+
 // Has reports whether the archive holds a message.
 func (s *Session) Has(ctx context.Context, id ID) (bool, error) { return s.arc.Has(ctx, id) }
 
