@@ -6,8 +6,10 @@
 // # One mailbox, one run
 //
 //  1. EXAMINE (with CONDSTORE when offered): MESSAGES, UIDVALIDITY, UIDNEXT,
-//     HIGHESTMODSEQ. A mailbox whose UIDNEXT, message count and
-//     HIGHESTMODSEQ show nothing new since the last run costs nothing more.
+//     HIGHESTMODSEQ. A mailbox whose UIDVALIDITY, UIDNEXT and
+//     HIGHESTMODSEQ are as the last run left them, and whose message count
+//     is the number of live locations the archive counts, costs nothing
+//     more: its locations are not even read.
 //  2. A new UIDVALIDITY supersedes the old locations and starts over
 //     (content addressing makes the bytes already stored free).
 //  3. Flags and expunges of what is archived: with CONDSTORE a
@@ -22,12 +24,13 @@
 //     batch, which also advances the sync state. A batch is committed
 //     while the next one is fetched; commits stay in order.
 //
-// One connection serves every mailbox of the account. What the archive
-// holds of each mailbox (its state and locations, a row per message: most
-// of what a run without changes costs) is read once per sync, a few
-// mailboxes ahead and in parallel, while the server answers. Each network
-// wait has its own deadline (Account.Timeout, default 60 s) and a
-// cancelled context closes the connection. A broken connection is retried with the
+// One connection serves every mailbox of the account. The archive's side
+// of each mailbox (its state and its locations counted per UIDVALIDITY)
+// is read a few mailboxes ahead and in parallel, while the server
+// answers; the locations themselves, a row per message, are read once,
+// and only for a mailbox that may have changed. Each network wait has its
+// own deadline (Account.Timeout, default 60 s) and a cancelled context
+// closes the connection. A broken connection is retried with the
 // session's backoff; the run resumes from the committed state, having
 // committed the messages that were complete. A rejected password, an
 // untrusted certificate or a refused plaintext login end the account at

@@ -43,12 +43,15 @@ type boxSync struct {
 	// pending is the state the batch being built sets, st once committed.
 	pending *fetch.SyncState
 	// live holds the archived locations under the current UIDVALIDITY
-	// that are not gone: UID → sorted flags.
+	// that are not gone: UID → sorted flags. It is read only when the
+	// mailbox may have changed (see unchanged).
 	live map[uint32][]string
-	// archived is how many of live the archive held when loaded; while
-	// wrote is false (no batch of this mailbox went to the archive) it is
-	// still true, and the report needs no second read of the locations.
+	// archived is how many live locations the archive held under the
+	// current UIDVALIDITY when loaded (counted is true once it is known);
+	// while wrote is false (no batch of this mailbox went to the archive)
+	// it is still true, and the report needs no second read.
 	archived int
+	counted  bool
 	wrote    bool
 	prog     progress
 	inflight *inflight // the batch being committed
@@ -106,11 +109,14 @@ func (bs *boxSync) sync(ctx context.Context) (err error) {
 	if err := bs.load(ctx); err != nil {
 		return err
 	}
+	if bs.unchanged() {
+		return nil // this EXAMINE was all it cost
+	}
+	if err := bs.readLive(ctx); err != nil {
+		return err
+	}
 	st, sel := bs.st, bs.sel
 	newPossible := sel.UIDNext == 0 || uint32(sel.UIDNext) > st.LastUID+1
-	if bs.stored && !newPossible && int(sel.NumMessages) == len(bs.live) && bs.modseq != 0 && st.ModSeq == bs.modseq {
-		return nil // unchanged: this EXAMINE was all it cost
-	}
 
 	var listed []entry
 	if newPossible && sel.NumMessages > 0 {
@@ -178,8 +184,8 @@ func (bs *boxSync) sync(ctx context.Context) (err error) {
 	return nil
 }
 
-// load reads the sync state and the archived locations, and starts over
-// when the server has a new UIDVALIDITY.
+// load takes the sync state and the location counts read ahead, and
+// starts over when the server has a new UIDVALIDITY.
 func (bs *boxSync) load(ctx context.Context) error {
 	a := bs.pre.get(ctx, bs.name)
 	if a.err != nil {
@@ -187,16 +193,14 @@ func (bs *boxSync) load(ctx context.Context) error {
 	}
 	st, ok := a.st, a.ok
 	renumbered := ok && st.UIDValidity != bs.uv
-	for uv := range a.byUV {
-		if uv != bs.uv {
+	for _, c := range a.counts {
+		if c.UIDValidity != bs.uv {
 			renumbered = true // also when the state was lost
+		} else {
+			bs.archived = c.Live
 		}
 	}
-	bs.live = a.byUV[bs.uv]
-	if bs.live == nil {
-		bs.live = map[uint32][]string{}
-	}
-	bs.st, bs.stored, bs.archived = st, ok, len(bs.live)
+	bs.st, bs.stored, bs.counted = st, ok, true
 	if !renumbered {
 		bs.st.UIDValidity = bs.uv
 		return nil
@@ -212,6 +216,45 @@ func (bs *boxSync) load(ctx context.Context) error {
 	bs.pending = &bs.st
 	b.SetState(bs.st)
 	return bs.commit(ctx, b, 0, 0)
+}
+
+// unchanged reports whether EXAMINE's answer shows the mailbox as the
+// last sync left it, so that its locations need not be read. It takes
+// a stored state of this UIDVALIDITY (load saw to that); a UIDNEXT that
+// shows no UID given above LastUID since; as many messages as the
+// archive has live under this UIDVALIDITY (an expunge leaves fewer: all
+// the server's messages are at most LastUID, and each of those is
+// archived or was skipped, which keeps the counts apart for good); and
+// the HIGHESTMODSEQ stored then (a flag change raises it). Without
+// CONDSTORE a flag change leaves no other trace, so the flags are
+// fetched every run. Whatever is not known (no UIDNEXT, NOMODSEQ, no
+// state) counts as a change.
+func (bs *boxSync) unchanged() bool {
+	st, sel := bs.st, bs.sel
+	return bs.stored && st.UIDValidity == bs.uv &&
+		sel.UIDNext != 0 && uint32(sel.UIDNext) <= st.LastUID+1 &&
+		int(sel.NumMessages) == bs.archived &&
+		bs.modseq != 0 && st.ModSeq == bs.modseq
+}
+
+// readLocations is Session.Locations; overridden by tests.
+var readLocations = (*fetch.Session).Locations
+
+// readLive reads the archived locations under the current UIDVALIDITY
+// that are not gone into live.
+func (bs *boxSync) readLive(ctx context.Context) error {
+	locs, err := readLocations(bs.s, ctx, bs.name)
+	if err != nil {
+		return fetch.Permanent(err)
+	}
+	bs.live = map[uint32][]string{}
+	for _, l := range locs {
+		if l.UIDL == "" && l.UID != 0 && l.UIDValidity == bs.uv && !l.Superseded && l.GoneSince.IsZero() {
+			bs.live[l.UID] = l.Flags
+		}
+	}
+	bs.archived = len(bs.live)
+	return nil
 }
 
 // key names a UID's location in this mailbox.
@@ -261,21 +304,20 @@ func (bs *boxSync) commit(ctx context.Context, b *fetch.Batch, gone, changed int
 
 // report writes what is known of the mailbox into the run's report:
 // failures, skipped messages, and how many of the server's messages the
-// archive holds now (read again only when this sync wrote to it).
+// archive holds now (counted again only when this sync wrote to it).
 func (bs *boxSync) report(ctx context.Context) error {
 	archived := bs.archived
-	if bs.wrote || bs.live == nil {
-		locs, err := bs.s.Locations(ctx, bs.name)
+	if bs.wrote || !bs.counted {
+		counts, err := bs.s.UIDCounts(ctx, bs.name)
 		if err != nil {
 			return fetch.Permanent(err)
 		}
-		uids := map[uint32]bool{}
-		for _, l := range locs {
-			if l.UIDL == "" && l.UID != 0 && l.UIDValidity == bs.uv && !l.Superseded && l.GoneSince.IsZero() {
-				uids[l.UID] = true
+		archived = 0
+		for _, c := range counts {
+			if c.UIDValidity == bs.uv {
+				archived = c.Live
 			}
 		}
-		archived = len(uids)
 	}
 	bs.s.Update(bs.name, func(m *fetch.MailboxReport) {
 		m.Archived = archived

@@ -9,42 +9,29 @@ import (
 )
 
 // boxArchive is what the archive holds of one mailbox, as a sync starts
-// from it: the sync state and, by UIDVALIDITY, the UIDs that are not
-// superseded, with the flags of those not gone. Reading it is most of what
-// a run without changes costs (a row per message), so the mailboxes are
-// read ahead, in parallel, while the server answers EXAMINE.
+// from it: the sync state and, per UIDVALIDITY, how many locations it
+// has and how many of those are live. That, with EXAMINE's answer, tells
+// whether the mailbox changed; only a mailbox that may have changed has
+// its locations (a row per message) read in full. The mailboxes are read
+// ahead, in parallel, while the server answers EXAMINE.
 type boxArchive struct {
-	st   fetch.SyncState
-	ok   bool // st was in the archive
-	byUV map[uint32]map[uint32][]string
-	err  error
+	st     fetch.SyncState
+	ok     bool // st was in the archive
+	counts []fetch.UIDCount
+	err    error
 }
 
-// readArchived reads a mailbox's state and locations.
+// readArchived reads a mailbox's state and location counts.
 func readArchived(ctx context.Context, s *fetch.Session, name string) boxArchive {
 	st, ok, err := s.State(ctx, name)
 	if err != nil {
 		return boxArchive{err: err}
 	}
-	locs, err := s.Locations(ctx, name)
+	counts, err := s.UIDCounts(ctx, name)
 	if err != nil {
 		return boxArchive{err: err}
 	}
-	a := boxArchive{st: st, ok: ok, byUV: map[uint32]map[uint32][]string{}}
-	for _, l := range locs {
-		if l.UIDL != "" || l.UID == 0 || l.Superseded {
-			continue
-		}
-		live := a.byUV[l.UIDValidity]
-		if live == nil {
-			live = map[uint32][]string{}
-			a.byUV[l.UIDValidity] = live
-		}
-		if l.GoneSince.IsZero() {
-			live[l.UID] = l.Flags
-		}
-	}
-	return a
+	return boxArchive{st: st, ok: ok, counts: counts}
 }
 
 // prefetcher reads the archived side of mailboxes ahead of their sync, in
