@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/internal/dovecottest"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 	"github.com/mailkeep/mailkeep/internal/mailgen"
 	"github.com/mailkeep/mailkeep/internal/testbin"
 	"github.com/mailkeep/mailkeep/internal/testenv"
@@ -50,23 +50,19 @@ func TestBenchFetchDovecot(t *testing.T) {
 	// The fetch alone: this test binary as a process that only fetches.
 	fetcher := testbin.Fetcher{Addr: s.Addr(dovecottest.IMAP), User: s.User(), Password: s.Password(),
 		Archive: filepath.Join(t.TempDir(), "archive"), Debug: os.Getenv("MAILKEEP_BENCH_DEBUG") != ""}
-	type row struct {
-		tool, run string
-		m         testbin.Measured
-	}
-	var rows []row
+	var rows []fetchtest.BenchRow
 	first := fetcher
 	first.CPUProfile = os.Getenv("MAILKEEP_BENCH_CPUPROFILE")
-	rows = append(rows, row{"mailkeep", "first", testbin.Measure(t, first.Command())})
+	rows = append(rows, fetchtest.BenchRow{Tool: "mailkeep", Run: "first", Msgs: n, Bytes: total, M: testbin.Measure(t, first.Command())})
 	if os.Getenv("MAILKEEP_BENCH_DEBUG") != "" {
-		t.Log(rows[0].m.Output)
+		t.Log(rows[0].M.Output)
 	}
 	repeat, err := strconv.Atoi(os.Getenv("MAILKEEP_BENCH_REPEAT"))
 	if err != nil || repeat < 1 {
 		repeat = 1
 	}
 	for range repeat {
-		rows = append(rows, row{"mailkeep", "unchanged", testbin.Measure(t, fetcher.Command())})
+		rows = append(rows, fetchtest.BenchRow{Tool: "mailkeep", Run: "unchanged", M: testbin.Measure(t, fetcher.Command())})
 	}
 
 	if mbsync, ok := testenv.LookPath("mbsync"); ok {
@@ -104,24 +100,11 @@ SyncState *
 		if err := os.WriteFile(rc, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		rows = append(rows, row{"mbsync", "first", testbin.Measure(t, exec.Command(mbsync, "-c", rc, "-a", "-q"))})
-		rows = append(rows, row{"mbsync", "unchanged", testbin.Measure(t, exec.Command(mbsync, "-c", rc, "-a", "-q"))})
+		rows = append(rows, fetchtest.BenchRow{Tool: "mbsync", Run: "first", Msgs: n, Bytes: total, M: testbin.Measure(t, exec.Command(mbsync, "-c", rc, "-a", "-q"))})
+		rows = append(rows, fetchtest.BenchRow{Tool: "mbsync", Run: "unchanged", M: testbin.Measure(t, exec.Command(mbsync, "-c", rc, "-a", "-q"))})
 	} else {
 		t.Log("mbsync not installed: no comparison")
 	}
 
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n%d messages, %s, %d mailboxes; Dovecot on loopback; %d CPUs\n", n, fetch.HumanBytes(total), len(byBox), runtime.NumCPU())
-	fmt.Fprintf(&b, "%-9s %-10s %9s %9s %9s %9s %9s\n", "tool", "run", "seconds", "CPU s", "msg/s", "MB/s", "max RSS")
-	for _, r := range rows {
-		secs := r.m.Wall.Seconds()
-		msgs, mb := "-", "-"
-		if r.run == "first" {
-			msgs = fmt.Sprintf("%.0f", float64(n)/secs)
-			mb = fmt.Sprintf("%.1f", float64(total)/1e6/secs)
-		}
-		fmt.Fprintf(&b, "%-9s %-10s %9.2f %9.2f %9s %9s %9s\n", r.tool, r.run, secs, r.m.CPU.Seconds(), msgs, mb, fetch.HumanBytes(r.m.MaxRSS))
-	}
-	t.Log(b.String())
-	fmt.Print(b.String())
+	fetchtest.PrintBench(t, fmt.Sprintf("%d messages, %s, %d mailboxes; Dovecot on loopback; %d CPUs", n, fetch.HumanBytes(total), len(byBox), runtime.NumCPU()), rows)
 }

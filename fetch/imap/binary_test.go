@@ -13,6 +13,7 @@ import (
 	"github.com/mailkeep/mailkeep/archive"
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/internal/dovecottest"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 	"github.com/mailkeep/mailkeep/internal/testbin"
 )
 
@@ -119,8 +120,8 @@ func refetch(tb testing.TB, s *dovecottest.Server, dir string, n int64) {
 		tb.Fatal(err)
 	}
 	defer arc.Close()
-	acct := dovecotAccount(s, dovecottest.IMAP, fetch.None)
-	runOK(tb, arc, New(acct, Options{}))
+	acct := fetchtest.DovecotAccount(s, s.Addr(dovecottest.IMAP), fetch.None)
+	fetchtest.RunOK(tb, arc, New(acct, Options{}))
 	st, err := arc.Stats(ctx)
 	if err != nil || st.Messages != n || st.Locations != n {
 		tb.Fatalf("after the kills and a re-run: %+v, %v; want %d messages and locations", st, err, n)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/internal/dovecottest"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 )
 
 // TestConnectionCut breaks the connection after n bytes from the server,
@@ -35,8 +36,8 @@ func TestConnectionCut(t *testing.T) {
 				p.CutAfter(-1) // the network is back
 				return nil
 			}}
-			arc := openArchive(t)
-			rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, New(acct, Options{BatchMessages: 5}))
+			arc := fetchtest.OpenArchive(t, nil)
+			rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, New(acct, Options{BatchMessages: 5}))
 			if !rep.OK() {
 				t.Fatalf("run not OK: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
 			}
@@ -72,8 +73,8 @@ func TestFlakyNetwork(t *testing.T) {
 	host, port, _ := net.SplitHostPort(p.Addr())
 	acct.Host = host
 	fmt.Sscan(port, &acct.Port)
-	arc := openArchive(t)
-	rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: instantBackoff(2)}, New(acct, Options{}))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: fetchtest.InstantBackoff(2)}, New(acct, Options{}))
 	if !rep.OK() {
 		t.Fatalf("run not OK: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
 	}

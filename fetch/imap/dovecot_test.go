@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"net"
 	"os"
 	"slices"
 	"strings"
@@ -14,25 +13,13 @@ import (
 	"time"
 
 	goimap "github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/internal/dovecottest"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 	"github.com/mailkeep/mailkeep/internal/testenv"
 )
-
-// dovecotAccount returns an account on one of s's listeners.
-func dovecotAccount(s *dovecottest.Server, p dovecottest.Protocol, sec fetch.Security) fetch.Account {
-	return addrAccount(s, s.Addr(p), sec)
-}
-
-func addrAccount(s *dovecottest.Server, addr string, sec fetch.Security) fetch.Account {
-	host, port, _ := net.SplitHostPort(addr)
-	a := fetch.Account{Name: "acct", Host: host, Security: sec, Username: s.User(),
-		Password:  func(context.Context) (string, error) { return s.Password(), nil },
-		TLSConfig: &tls.Config{RootCAs: s.CertPool()}, Timeout: 20 * time.Second}
-	fmt.Sscan(port, &a.Port)
-	return a
-}
 
 // corpusBoxes are the folders the corpus is spread over.
 var corpusBoxes = []string{"INBOX", "Входящие", "Αρχείο/2019", "Archive/Lists & more", "Spam"}
@@ -68,10 +55,10 @@ func TestDovecotCorpus(t *testing.T) {
 		before[b] = s.Flags(t, b)
 	}
 
-	arc := openArchive(t)
-	src := New(dovecotAccount(s, dovecottest.IMAP, fetch.None), Options{})
+	arc := fetchtest.OpenArchive(t, nil)
+	src := New(fetchtest.DovecotAccount(s, s.Addr(dovecottest.IMAP), fetch.None), Options{})
 	start := time.Now()
-	rep := runOK(t, arc, src)
+	rep := fetchtest.RunOK(t, arc, src)
 	tot := rep.Totals()
 	t.Logf("%d files: %s; %.0f msg/s", len(files), rep.Summary(), float64(tot.Seen)/time.Since(start).Seconds())
 	if tot.Seen != len(files)+20 || tot.Mailboxes != len(boxes) {
@@ -93,64 +80,28 @@ func TestDovecotCorpus(t *testing.T) {
 		}
 	}
 
-	rep = runOK(t, arc, src)
+	rep = fetchtest.RunOK(t, arc, src)
 	if tot := rep.Totals(); tot.Seen != 0 || tot.New != 0 || tot.Gone != 0 {
 		t.Errorf("second run: %s, want nothing fetched", rep.Summary())
 	}
 }
 
-// recorder is a loopback TCP proxy that records what the client sends.
+// recorder is a loopback proxy that records what the client sends.
 type recorder struct {
-	ln   net.Listener
+	*fetchtest.Proxy
 	mu   sync.Mutex
 	sent bytes.Buffer
-	wg   sync.WaitGroup
 }
 
 func newRecorder(t *testing.T, target string) *recorder {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &recorder{ln: ln}
-	r.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			sc, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			r.wg.Go(func() {
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := c.Read(buf)
-					r.mu.Lock()
-					r.sent.Write(buf[:n])
-					r.mu.Unlock()
-					if _, werr := sc.Write(buf[:n]); err != nil || werr != nil {
-						sc.Close()
-						return
-					}
-				}
-			})
-			r.wg.Go(func() {
-				defer c.Close()
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := sc.Read(buf)
-					if _, werr := c.Write(buf[:n]); err != nil || werr != nil {
-						return
-					}
-				}
-			})
-		}
+	r := &recorder{}
+	r.Proxy = fetchtest.NewProxy(t, target, func(p []byte) bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.sent.Write(p)
+		return true
 	})
-	t.Cleanup(func() { ln.Close(); r.wg.Wait() })
 	return r
 }
 
@@ -162,26 +113,55 @@ func (r *recorder) commands() []string {
 	return lines
 }
 
+// inboxChanger changes Dovecot's INBOX behind the source's back, with a
+// client of the test's own that has it selected read-write.
+type inboxChanger struct {
+	t *testing.T
+	c *imapclient.Client
+}
+
+func newInboxChanger(t *testing.T, s *dovecottest.Server) *inboxChanger {
+	t.Helper()
+	ch := &inboxChanger{t: t, c: s.Dial(t)}
+	if _, err := ch.c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// store adds flags to the message with UID uid.
+func (ch *inboxChanger) store(uid uint32, flags ...goimap.Flag) {
+	ch.t.Helper()
+	if err := ch.c.Store(goimap.UIDSetNum(goimap.UID(uid)), &goimap.StoreFlags{Op: goimap.StoreFlagsAdd, Flags: flags, Silent: true}, nil).Close(); err != nil {
+		ch.t.Fatal(err)
+	}
+}
+
+// expunge removes the messages flagged \Deleted.
+func (ch *inboxChanger) expunge() {
+	ch.t.Helper()
+	if err := ch.c.Expunge().Close(); err != nil {
+		ch.t.Fatal(err)
+	}
+}
+
 // TestDovecotIncremental checks the CONDSTORE path against Dovecot: an
 // unchanged mailbox costs one EXAMINE, flag changes come through
 // CHANGEDSINCE, expunges are marked gone, new mail is fetched alone.
 func TestDovecotIncremental(t *testing.T) {
 	s := dovecottest.Start(t, dovecottest.Options{})
 	msgs := testMessages(0, 30)
-	var uids []uint32
-	for _, m := range msgs {
-		uids = append(uids, s.Deliver(t, "INBOX", m))
-	}
+	uids := fetchtest.Deliver(t, s, "INBOX", msgs...)
 	s.Deliver(t, "Other", testMessage(99, "other"))
 	rec := newRecorder(t, s.Addr(dovecottest.IMAP))
-	acct := addrAccount(s, rec.ln.Addr().String(), fetch.None)
-	arc := openArchive(t)
+	acct := fetchtest.DovecotAccount(s, rec.Addr(), fetch.None)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := New(acct, Options{BatchMessages: 7})
-	runOK(t, arc, src)
+	fetchtest.RunOK(t, arc, src)
 	checkArchived(t, arc, "acct", "INBOX", mapOf(uids, msgs))
 	rec.commands()
 
-	rep := runOK(t, arc, src)
+	rep := fetchtest.RunOK(t, arc, src)
 	var perBox []string
 	for _, c := range rec.commands() {
 		f := strings.Fields(strings.ToUpper(c))
@@ -196,29 +176,18 @@ func TestDovecotIncremental(t *testing.T) {
 		t.Errorf("unchanged re-run: %s", rep.Summary())
 	}
 
-	c := s.Dial(t)
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	store := func(uid uint32, flags ...goimap.Flag) {
-		t.Helper()
-		if err := c.Store(goimap.UIDSetNum(goimap.UID(uid)), &goimap.StoreFlags{Op: goimap.StoreFlagsAdd, Flags: flags, Silent: true}, nil).Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	store(uids[4], goimap.FlagFlagged)
-	store(uids[5], "$Important")
-	store(uids[6], goimap.FlagDeleted)
-	store(uids[7], goimap.FlagDeleted)
-	if err := c.Expunge().Close(); err != nil {
-		t.Fatal(err)
-	}
+	inbox := newInboxChanger(t, s)
+	inbox.store(uids[4], goimap.FlagFlagged)
+	inbox.store(uids[5], "$Important")
+	inbox.store(uids[6], goimap.FlagDeleted)
+	inbox.store(uids[7], goimap.FlagDeleted)
+	inbox.expunge()
 	more := testMessages(200, 2)
 	var moreUIDs []uint32
 	for _, m := range more {
 		moreUIDs = append(moreUIDs, s.Deliver(t, "INBOX", m))
 	}
-	rep = runOK(t, arc, src)
+	rep = fetchtest.RunOK(t, arc, src)
 	m := box(t, rep, "INBOX")
 	// Flag changes: two stores, plus \Deleted on the two expunged ones
 	// only if the server reports them before the expunge (it does not).
@@ -246,10 +215,7 @@ func TestDovecotIncremental(t *testing.T) {
 func TestDovecotTLS(t *testing.T) {
 	s := dovecottest.Start(t, dovecottest.Options{})
 	msgs := testMessages(0, 5)
-	var uids []uint32
-	for _, m := range msgs {
-		uids = append(uids, s.Deliver(t, "INBOX", m))
-	}
+	uids := fetchtest.Deliver(t, s, "INBOX", msgs...)
 	_, otherRoots := testCA(t)
 	for _, tt := range []struct {
 		name string
@@ -260,15 +226,15 @@ func TestDovecotTLS(t *testing.T) {
 		{"STARTTLS", dovecottest.IMAP, fetch.STARTTLS},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			arc := openArchive(t)
-			runOK(t, arc, New(dovecotAccount(s, tt.p, tt.sec), Options{}))
+			arc := fetchtest.OpenArchive(t, nil)
+			fetchtest.RunOK(t, arc, New(fetchtest.DovecotAccount(s, s.Addr(tt.p), tt.sec), Options{}))
 			checkArchived(t, arc, "acct", "INBOX", mapOf(uids, msgs))
 		})
 		t.Run(tt.name+" wrong CA", func(t *testing.T) {
-			acct := dovecotAccount(s, tt.p, tt.sec)
+			acct := fetchtest.DovecotAccount(s, s.Addr(tt.p), tt.sec)
 			acct.TLSConfig = &tls.Config{RootCAs: otherRoots}
-			arc := openArchive(t)
-			rep := runSources(t, context.Background(), arc, fetch.Options{}, New(acct, Options{}))
+			arc := fetchtest.OpenArchive(t, nil)
+			rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, New(acct, Options{}))
 			a := rep.Accounts[0]
 			if !a.Permanent || !strings.Contains(a.Error, "127.0.0.1") || !strings.Contains(a.Error, "tls_ca_file") {
 				t.Errorf("account report = %+v, want a permanent error naming the host and tls_ca_file", a)
@@ -289,13 +255,13 @@ func TestDovecotCut(t *testing.T) {
 	s.DeliverMaildir(t, "INBOX", msgs)
 	p := dovecottest.NewProxy(t, s.Addr(dovecottest.IMAP))
 	p.CutAfter(150_000) // well inside the bodies
-	acct := addrAccount(s, p.Addr(), fetch.None)
+	acct := fetchtest.DovecotAccount(s, p.Addr(), fetch.None)
 	backoff := fetch.Backoff{Attempts: 3, Sleep: func(ctx context.Context, d time.Duration) error {
 		p.CutAfter(-1)
 		return nil
 	}}
-	arc := openArchive(t)
-	rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, New(acct, Options{BatchMessages: 50}))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, New(acct, Options{BatchMessages: 50}))
 	if !rep.OK() || p.Cuts() == 0 {
 		t.Fatalf("run: %s (cuts %d)\n%s", rep.Summary(), p.Cuts(), strings.Join(rep.Details(), "\n"))
 	}
@@ -315,8 +281,8 @@ func TestDovecotNUL(t *testing.T) {
 	if bytes.Equal(served, raw) || !bytes.Contains(served, []byte("before\x80after")) {
 		t.Fatalf("Dovecot served %q; the test assumes NUL becomes 0x80", served)
 	}
-	arc := openArchive(t)
-	runOK(t, arc, New(dovecotAccount(s, dovecottest.IMAP, fetch.None), Options{}))
+	arc := fetchtest.OpenArchive(t, nil)
+	fetchtest.RunOK(t, arc, New(fetchtest.DovecotAccount(s, s.Addr(dovecottest.IMAP), fetch.None), Options{}))
 	checkArchived(t, arc, "acct", "INBOX", map[uint32][]byte{uid: served})
 }
 
@@ -327,11 +293,11 @@ func TestDovecotSizeLimit(t *testing.T) {
 	small, big := testMessage(1, "small"), testMessage(2, strings.Repeat("big body line\r\n", 2000))
 	u1, u2 := s.Deliver(t, "INBOX", small), s.Deliver(t, "INBOX", big)
 	rec := newRecorder(t, s.Addr(dovecottest.IMAP))
-	acct := addrAccount(s, rec.ln.Addr().String(), fetch.None)
+	acct := fetchtest.DovecotAccount(s, rec.Addr(), fetch.None)
 	acct.MaxMessageSize = 10000
-	arc := openArchive(t)
+	arc := fetchtest.OpenArchive(t, nil)
 	for run := range 2 {
-		rep := runOK(t, arc, New(acct, Options{}))
+		rep := fetchtest.RunOK(t, arc, New(acct, Options{}))
 		if m := box(t, rep, "INBOX"); len(m.Skipped) != 1 || m.Skipped[0].UID != u2 || m.Seen != 1-run {
 			t.Errorf("run %d: report = %+v, want UID %d skipped", run, *m, u2)
 		}
@@ -340,7 +306,7 @@ func TestDovecotSizeLimit(t *testing.T) {
 		t.Errorf("bodies fetched %q, want only UID %d", got, u1)
 	}
 	acct.MaxMessageSize = 0
-	rep := runOK(t, arc, New(acct, Options{}))
+	rep := fetchtest.RunOK(t, arc, New(acct, Options{}))
 	if m := box(t, rep, "INBOX"); len(m.Skipped) != 0 || m.New != 1 {
 		t.Errorf("without limit: report = %+v, want the big one fetched", *m)
 	}

@@ -295,45 +295,6 @@ func testMessages(from, n int) [][]byte {
 	return out
 }
 
-// openArchive opens a fresh archive in a temporary directory.
-func openArchive(t testing.TB) *archive.Archive {
-	t.Helper()
-	arc, err := archive.Open(context.Background(), t.TempDir(), archive.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { arc.Close() })
-	return arc
-}
-
-// instantBackoff retries at once.
-func instantBackoff(attempts int) fetch.Backoff {
-	return fetch.Backoff{Attempts: attempts, Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
-}
-
-// runSources drives sources with fetch.Run.
-func runSources(t testing.TB, ctx context.Context, arc *archive.Archive, opts fetch.Options, srcs ...fetch.Source) *fetch.Report {
-	t.Helper()
-	if opts.Backoff.Attempts == 0 {
-		opts.Backoff = instantBackoff(3)
-	}
-	rep, err := fetch.Run(ctx, arc, srcs, opts)
-	if err != nil {
-		t.Fatalf("fetch.Run: %v", err)
-	}
-	return rep
-}
-
-// runOK runs one source and fails the test unless everything went well.
-func runOK(t testing.TB, arc *archive.Archive, src fetch.Source) *fetch.Report {
-	t.Helper()
-	rep := runSources(t, context.Background(), arc, fetch.Options{}, src)
-	if !rep.OK() {
-		t.Fatalf("run not OK: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
-	}
-	return rep
-}
-
 // box returns a mailbox's report.
 func box(t testing.TB, rep *fetch.Report, name string) *fetch.MailboxReport {
 	t.Helper()

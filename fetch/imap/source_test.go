@@ -16,13 +16,14 @@ import (
 
 	"github.com/mailkeep/mailkeep/archive"
 	"github.com/mailkeep/mailkeep/fetch"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 )
 
 // TestIncremental walks one mailbox through its life: first run, an
 // unchanged re-run, new mail, flag changes, expunges.
 func TestIncremental(t *testing.T) {
 	s := newMemServer(t)
-	arc := openArchive(t)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := New(s.account(), Options{BatchMessages: 4})
 
 	msgs := testMessages(0, 10)
@@ -30,7 +31,7 @@ func TestIncremental(t *testing.T) {
 	s.commands()
 
 	t.Run("first run archives everything", func(t *testing.T) {
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		m := box(t, rep, "INBOX")
 		if m.New != 10 || m.Seen != 10 || m.OnServer != 10 || m.Archived != 10 {
 			t.Errorf("report = %+v, want 10 new, seen, on server and archived", *m)
@@ -42,7 +43,7 @@ func TestIncremental(t *testing.T) {
 	})
 
 	t.Run("unchanged re-run fetches no body", func(t *testing.T) {
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		m := box(t, rep, "INBOX")
 		if m.New != 0 || m.Seen != 0 || m.Archived != 10 || m.Gone != 0 || m.FlagsChanged != 0 {
 			t.Errorf("report = %+v, want nothing new, 10 archived", *m)
@@ -58,7 +59,7 @@ func TestIncremental(t *testing.T) {
 		for uid, m := range mapOf(uids, more) {
 			want[uid] = m
 		}
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		if m := box(t, rep, "INBOX"); m.New != 3 || m.Seen != 3 || m.Archived != 13 {
 			t.Errorf("report = %+v, want 3 new of 13", *m)
 		}
@@ -71,7 +72,7 @@ func TestIncremental(t *testing.T) {
 	t.Run("flags", func(t *testing.T) {
 		s.store("INBOX", 2, goimap.StoreFlagsAdd, goimap.FlagFlagged, "$Label1")
 		s.store("INBOX", 12, goimap.StoreFlagsAdd, goimap.FlagSeen)
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		if m := box(t, rep, "INBOX"); m.FlagsChanged != 2 || m.Seen != 0 {
 			t.Errorf("report = %+v, want 2 flag changes and nothing fetched", *m)
 		}
@@ -89,7 +90,7 @@ func TestIncremental(t *testing.T) {
 
 	t.Run("expunged messages are marked gone and kept", func(t *testing.T) {
 		s.expunge("INBOX", 3, 13)
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		if m := box(t, rep, "INBOX"); m.Gone != 2 || m.Archived != 11 || m.OnServer != 11 {
 			t.Errorf("report = %+v, want 2 gone, 11 archived", *m)
 		}
@@ -108,7 +109,7 @@ func TestIncremental(t *testing.T) {
 			}
 		}
 		// And a further run changes nothing.
-		rep = runOK(t, arc, src)
+		rep = fetchtest.RunOK(t, arc, src)
 		if m := box(t, rep, "INBOX"); m.Gone != 0 || m.New != 0 || m.Archived != 11 {
 			t.Errorf("run after expunge: report = %+v", *m)
 		}
@@ -139,12 +140,12 @@ func TestReadOnly(t *testing.T) {
 	s.deliver("INBOX", testMessages(0, 5)...)
 	s.deliver("Archive", testMessages(10, 5)...)
 	before := map[string]map[uint32][]string{"INBOX": s.flags("INBOX"), "Archive": s.flags("Archive")}
-	arc := openArchive(t)
-	runOK(t, arc, New(s.account(), Options{}))
+	arc := fetchtest.OpenArchive(t, nil)
+	fetchtest.RunOK(t, arc, New(s.account(), Options{}))
 	s.expunge("INBOX", 1) // a run with gone messages and flags to compare
 	s.store("Archive", 2, goimap.StoreFlagsAdd, goimap.FlagAnswered)
 	before = map[string]map[uint32][]string{"INBOX": s.flags("INBOX"), "Archive": s.flags("Archive")}
-	runOK(t, arc, New(s.account(), Options{}))
+	fetchtest.RunOK(t, arc, New(s.account(), Options{}))
 
 	cmds := s.commands()
 	bad := regexp.MustCompile(`(?i)^\S+ (UID )?(SELECT|STORE|EXPUNGE|CLOSE|APPEND|COPY|MOVE|DELETE|CREATE|RENAME)\b|BODY\[|RFC822([ )]|$)`)
@@ -178,9 +179,9 @@ func TestUIDValidityChange(t *testing.T) {
 	s.create("Lists")
 	old := testMessages(0, 4)
 	s.deliver("Lists", old...)
-	arc := openArchive(t)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := New(s.account(), Options{})
-	runOK(t, arc, src)
+	fetchtest.RunOK(t, arc, src)
 
 	if err := s.user.Delete("Lists"); err != nil {
 		t.Fatal(err)
@@ -189,7 +190,7 @@ func TestUIDValidityChange(t *testing.T) {
 	again := append(old[1:], testMessage(50, "new"))
 	uids := s.deliver("Lists", again...)
 
-	rep := runOK(t, arc, src)
+	rep := fetchtest.RunOK(t, arc, src)
 	m := box(t, rep, "Lists")
 	if !m.UIDValidityChanged || m.New != 1 || m.Seen != 4 || m.Archived != 4 {
 		t.Errorf("report = %+v, want UIDVALIDITY changed, 1 new, 4 seen and archived", *m)
@@ -219,7 +220,7 @@ func TestUIDValidityChange(t *testing.T) {
 		t.Errorf("archive holds %d messages, want 5 (4 old + 1 new, no duplicates)", st.Messages)
 	}
 	// Stable afterwards.
-	rep = runOK(t, arc, src)
+	rep = fetchtest.RunOK(t, arc, src)
 	if m := box(t, rep, "Lists"); m.UIDValidityChanged || m.Seen != 0 {
 		t.Errorf("run after the change: report = %+v", *m)
 	}
@@ -252,8 +253,8 @@ func TestMailboxSelection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			acct := s.account()
 			acct.Include, acct.Exclude = tt.include, tt.exclude
-			arc := openArchive(t)
-			rep := runOK(t, arc, New(acct, Options{}))
+			arc := fetchtest.OpenArchive(t, nil)
+			rep := fetchtest.RunOK(t, arc, New(acct, Options{}))
 			var got []string
 			for _, m := range rep.Accounts[0].Mailboxes {
 				got = append(got, m.Mailbox)
@@ -277,8 +278,8 @@ func TestDuplicates(t *testing.T) {
 	m := testMessage(1, "dup")
 	s.deliver("INBOX", m)
 	s.deliver("[Gmail]/All Mail", m)
-	arc := openArchive(t)
-	rep := runOK(t, arc, New(s.account(), Options{}))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunOK(t, arc, New(s.account(), Options{}))
 	if tot := rep.Totals(); tot.New != 1 || tot.Seen != 2 {
 		t.Errorf("totals = %+v, want 1 new, 2 seen", tot)
 	}
@@ -301,8 +302,8 @@ func TestWrongPassword(t *testing.T) {
 	}
 	s.commands()
 
-	arc := openArchive(t)
-	rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: instantBackoff(5)}, New(acct, Options{}))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: fetchtest.InstantBackoff(5)}, New(acct, Options{}))
 	a := rep.Accounts[0]
 	if a.Error == "" || !a.Permanent {
 		t.Fatalf("account report = %+v, want a permanent error", a)
@@ -345,9 +346,9 @@ func TestMissingMessage(t *testing.T) {
 		}
 		return inner.Fetch(w, rest, opts)
 	})
-	arc := openArchive(t)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := New(s.account(), Options{})
-	rep := runSources(t, context.Background(), arc, fetch.Options{}, src)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, src)
 	m := box(t, rep, "INBOX")
 	if len(m.Failed) != 1 || m.Failed[0].UID != bad || m.New != 5 {
 		t.Fatalf("report = %+v, want UID %d failed and 5 new", *m, bad)
@@ -359,7 +360,7 @@ func TestMissingMessage(t *testing.T) {
 		t.Errorf("LastUID = %d, want %d", st.LastUID, bad-1)
 	}
 	s.setHook(nil)
-	rep = runOK(t, arc, src)
+	rep = fetchtest.RunOK(t, arc, src)
 	if m := box(t, rep, "INBOX"); m.New != 1 || m.Archived != 6 {
 		t.Errorf("second run: report = %+v", *m)
 	}
@@ -371,14 +372,14 @@ func TestMissingMessage(t *testing.T) {
 func TestStarQuirk(t *testing.T) {
 	s := newMemServer(t)
 	s.deliver("INBOX", testMessages(0, 3)...)
-	arc := openArchive(t)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := New(s.account(), Options{})
-	runOK(t, arc, src)
+	fetchtest.RunOK(t, arc, src)
 	// UIDNEXT moves on, but the mailbox ends with UID 3 again.
 	s.deliver("INBOX", testMessage(50, ""))
 	s.expunge("INBOX", 4)
 	s.commands()
-	rep := runOK(t, arc, src)
+	rep := fetchtest.RunOK(t, arc, src)
 	if m := box(t, rep, "INBOX"); m.Seen != 0 || m.Gone != 0 || m.Archived != 3 {
 		t.Errorf("report = %+v, want nothing fetched or gone", *m)
 	}
@@ -401,8 +402,8 @@ func TestMailboxError(t *testing.T) {
 	s.mu.Lock()
 	s.selectFail = map[string]bool{"B": true}
 	s.mu.Unlock()
-	arc := openArchive(t)
-	rep := runSources(t, context.Background(), arc, fetch.Options{}, New(s.account(), Options{}))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, New(s.account(), Options{}))
 	a := rep.Accounts[0]
 	if a.Error != "" || len(a.Warnings) != 1 || !strings.Contains(a.Warnings[0], "B") || !strings.Contains(a.Warnings[0], "corrupt") {
 		t.Errorf("account report = %+v, want one warning about B", a)
@@ -439,7 +440,7 @@ func TestManyMailboxes(t *testing.T) {
 	s.mu.Lock()
 	s.selectFail = refused
 	s.mu.Unlock()
-	arc := openArchive(t)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := New(s.account(), Options{})
 	check := func(t *testing.T, rep *fetch.Report, refused map[string]bool) {
 		t.Helper()
@@ -457,9 +458,9 @@ func TestManyMailboxes(t *testing.T) {
 		}
 	}
 
-	rep := runSources(t, context.Background(), arc, fetch.Options{}, src)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, src)
 	check(t, rep, refused)
-	rep = runSources(t, context.Background(), arc, fetch.Options{}, src)
+	rep = fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, src)
 	check(t, rep, refused)
 	if tot := rep.Totals(); tot.New != 0 || tot.Seen != 0 {
 		t.Errorf("unchanged re-run: totals = %+v, want nothing new", tot)
@@ -471,7 +472,7 @@ func TestManyMailboxes(t *testing.T) {
 	for uid, m := range mapOf(s.deliver("box07", more...), more) {
 		want["box07"][uid] = m
 	}
-	rep = runSources(t, context.Background(), arc, fetch.Options{}, src)
+	rep = fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, src)
 	check(t, rep, nil)
 	if tot := rep.Totals(); tot.New != 2+len(want["box03"])+len(want["box04"])+len(want["box05"])+len(want["box11"]) {
 		t.Errorf("totals = %+v, want the refused mailboxes and 2 new messages", tot)
@@ -486,8 +487,8 @@ func TestSeveralAccounts(t *testing.T) {
 	u2 := s2.deliver("INBOX", shared, testMessage(3, "two"))
 	a1, a2 := s1.account(), s2.account()
 	a1.Name, a2.Name = "one", "two"
-	arc := openArchive(t)
-	rep := runSources(t, context.Background(), arc, fetch.Options{}, New(a1, Options{}), New(a2, Options{}))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, New(a1, Options{}), New(a2, Options{}))
 	if !rep.OK() || len(rep.Accounts) != 2 {
 		t.Fatalf("run: %s", rep.Summary())
 	}
@@ -525,9 +526,9 @@ func TestFailedMessage(t *testing.T) {
 		}
 		return &goimap.Error{Type: goimap.StatusResponseTypeNo, Text: "cannot read message file"}
 	})
-	arc := openArchive(t)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := New(s.account(), Options{BatchMessages: 4})
-	rep := runSources(t, context.Background(), arc, fetch.Options{}, src)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, src)
 	m := box(t, rep, "INBOX")
 	if len(m.Failed) != 1 || m.Failed[0].UID != bad || !strings.Contains(m.Failed[0].Reason, "cannot read message file") {
 		t.Fatalf("Failed = %+v, want UID %d with the server's reason", m.Failed, bad)
@@ -544,7 +545,7 @@ func TestFailedMessage(t *testing.T) {
 
 	s.setHook(nil)
 	s.commands()
-	rep = runOK(t, arc, src)
+	rep = fetchtest.RunOK(t, arc, src)
 	if m := box(t, rep, "INBOX"); m.New != 1 || m.Seen != 1 || len(m.Failed) != 0 || m.Archived != 10 {
 		t.Errorf("second run: report = %+v, want UID 3 alone fetched", *m)
 	}
@@ -567,8 +568,8 @@ func TestSizeLimit(t *testing.T) {
 	uids := s.deliver("INBOX", small[0], big, small[1], small[2])
 	acct := s.account()
 	acct.MaxMessageSize = 10000
-	arc := openArchive(t)
-	rep := runOK(t, arc, New(acct, Options{}))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunOK(t, arc, New(acct, Options{}))
 	m := box(t, rep, "INBOX")
 	if len(m.Skipped) != 1 || m.Skipped[0].UID != uids[1] || len(m.Failed) != 0 || m.New != 3 {
 		t.Errorf("report = %+v, want UID %d skipped, 3 new", *m, uids[1])
@@ -578,7 +579,7 @@ func TestSizeLimit(t *testing.T) {
 	}
 
 	s.commands()
-	rep = runOK(t, arc, New(acct, Options{}))
+	rep = fetchtest.RunOK(t, arc, New(acct, Options{}))
 	if m := box(t, rep, "INBOX"); len(m.Skipped) != 1 || m.Seen != 0 {
 		t.Errorf("second run: report = %+v, want the big one skipped again, nothing fetched", *m)
 	}
@@ -587,7 +588,7 @@ func TestSizeLimit(t *testing.T) {
 	}
 
 	acct.MaxMessageSize = 0
-	rep = runOK(t, arc, New(acct, Options{}))
+	rep = fetchtest.RunOK(t, arc, New(acct, Options{}))
 	if m := box(t, rep, "INBOX"); len(m.Skipped) != 0 || m.New != 1 || m.Archived != 4 {
 		t.Errorf("run without limit: report = %+v, want the big one fetched", *m)
 	}
@@ -618,9 +619,9 @@ func TestCancel(t *testing.T) {
 		}
 		return inner.Fetch(w, set, opts)
 	})
-	arc := openArchive(t)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := New(s.account(), Options{BatchMessages: 4})
-	rep := runSources(t, ctx, arc, fetch.Options{}, src)
+	rep := fetchtest.RunSources(t, ctx, arc, fetch.Options{}, src)
 	a := rep.Accounts[0]
 	if !strings.Contains(a.Error, "interrupted") {
 		t.Errorf("account error = %q, want an interruption", a.Error)
@@ -640,7 +641,7 @@ func TestCancel(t *testing.T) {
 	}
 
 	s.setHook(nil)
-	rep = runOK(t, arc, src)
+	rep = fetchtest.RunOK(t, arc, src)
 	if m := box(t, rep, "INBOX"); m.New != 12 || m.Archived != 20 {
 		t.Errorf("resumed run: report = %+v, want 12 new", *m)
 	}
@@ -670,9 +671,9 @@ func TestTimeout(t *testing.T) {
 	})
 	acct := s.account()
 	acct.Timeout = 300 * time.Millisecond
-	arc := openArchive(t)
+	arc := fetchtest.OpenArchive(t, nil)
 	start := time.Now()
-	runOK(t, arc, New(acct, Options{}))
+	fetchtest.RunOK(t, arc, New(acct, Options{}))
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("run took %v with a 300ms timeout", d)
 	}

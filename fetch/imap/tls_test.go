@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailkeep/mailkeep/fetch"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 )
 
 // testCA returns a server configuration with a certificate for 127.0.0.1
@@ -81,8 +82,8 @@ func TestTLS(t *testing.T) {
 		acct.Security, acct.Port = tt.security, tt.port
 		t.Run(tt.name, func(t *testing.T) {
 			acct.TLSConfig = &tls.Config{RootCAs: roots}
-			arc := openArchive(t)
-			runOK(t, arc, New(acct, Options{}))
+			arc := fetchtest.OpenArchive(t, nil)
+			fetchtest.RunOK(t, arc, New(acct, Options{}))
 			checkArchived(t, arc, "acct", "INBOX", mapOf(uids, msgs))
 		})
 		t.Run(tt.name+" untrusted", func(t *testing.T) {
@@ -92,8 +93,8 @@ func TestTLS(t *testing.T) {
 				t.Errorf("dial = %v, want a permanent error naming the host and tls_ca_file", err)
 			}
 			t.Logf("%v", err)
-			arc := openArchive(t)
-			rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: instantBackoff(5)}, New(acct, Options{}))
+			arc := fetchtest.OpenArchive(t, nil)
+			rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: fetchtest.InstantBackoff(5)}, New(acct, Options{}))
 			if a := rep.Accounts[0]; !a.Permanent {
 				t.Errorf("account report = %+v, want permanent", a)
 			}

@@ -3,7 +3,6 @@ package imap
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/mailkeep/mailkeep/archive"
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/internal/dovecottest"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 )
 
 // countReads counts, per mailbox, the reads of the full locations until
@@ -46,19 +46,16 @@ func countReads(t *testing.T) func() map[string]int {
 func TestDovecotUnchanged(t *testing.T) {
 	s := dovecottest.Start(t, dovecottest.Options{})
 	msgs := testMessages(0, 10)
-	var uids []uint32
-	for _, m := range msgs {
-		uids = append(uids, s.Deliver(t, "INBOX", m))
-	}
+	uids := fetchtest.Deliver(t, s, "INBOX", msgs...)
 	s.Deliver(t, "Other", testMessage(50, "other"))
 	s.Deliver(t, "Other", testMessage(51, "other"))
 	reads := countReads(t)
-	arc := openArchive(t)
-	src := New(dovecotAccount(s, dovecottest.IMAP, fetch.None), Options{})
+	arc := fetchtest.OpenArchive(t, nil)
+	src := New(fetchtest.DovecotAccount(s, s.Addr(dovecottest.IMAP), fetch.None), Options{})
 	run := func(step string, wantReads map[string]int) *fetch.Report {
 		t.Helper()
 		reads()
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		got := reads()
 		for _, name := range []string{"INBOX", "Other"} {
 			if got[name] != wantReads[name] {
@@ -81,28 +78,17 @@ func TestDovecotUnchanged(t *testing.T) {
 	check("unchanged", rep, "INBOX", 10, 10, 0, 0)
 	check("unchanged", rep, "Other", 2, 2, 0, 0)
 
-	c := s.Dial(t)
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	store := func(uid uint32, flags ...goimap.Flag) {
-		t.Helper()
-		if err := c.Store(goimap.UIDSetNum(goimap.UID(uid)), &goimap.StoreFlags{Op: goimap.StoreFlagsAdd, Flags: flags, Silent: true}, nil).Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	inbox := newInboxChanger(t, s)
 	// The last message: UIDNEXT stays, only the count tells.
-	store(uids[9], goimap.FlagDeleted)
-	if err := c.Expunge().Close(); err != nil {
-		t.Fatal(err)
-	}
+	inbox.store(uids[9], goimap.FlagDeleted)
+	inbox.expunge()
 	check("expunge alone", run("expunge alone", map[string]int{"INBOX": 1}), "INBOX", 9, 9, 1, 0)
 	if _, ok := liveLocations(t, arc, "INBOX")[uids[9]]; ok {
 		t.Errorf("expunged UID %d still live", uids[9])
 	}
 	check("unchanged after the expunge", run("unchanged after the expunge", nil), "INBOX", 9, 9, 0, 0)
 
-	store(uids[2], "$Important")
+	inbox.store(uids[2], "$Important")
 	check("flag change alone", run("flag change alone", map[string]int{"INBOX": 1}), "INBOX", 9, 9, 0, 1)
 	if got := liveLocations(t, arc, "INBOX")[uids[2]].Flags; !slices.Contains(got, "$Important") {
 		t.Errorf("flags of UID %d = %q, want $Important", uids[2], got)
@@ -113,17 +99,17 @@ func TestDovecotUnchanged(t *testing.T) {
 	// messages, so UIDNEXT and the count are as before.
 	uidValidity := func() uint32 {
 		t.Helper()
-		sel, err := c.Select("Other", &goimap.SelectOptions{ReadOnly: true}).Wait()
+		sel, err := inbox.c.Select("Other", &goimap.SelectOptions{ReadOnly: true}).Wait()
 		if err != nil {
 			t.Fatal(err)
 		}
 		return sel.UIDValidity
 	}
 	before := uidValidity()
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+	if _, err := inbox.c.Select("INBOX", nil).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Delete("Other").Wait(); err != nil {
+	if err := inbox.c.Delete("Other").Wait(); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
@@ -141,11 +127,10 @@ func TestDovecotUnchanged(t *testing.T) {
 }
 
 // TestUnchangedCounts runs against a scripted CONDSTORE server whose
-// HIGHESTMODSEQ does not move on an expunge (RFC 7162 asks that only of
-// QRESYNC servers): the message count alone must tell the mailbox
-// changed, and a UID SEARCH finds what went.
+// HIGHESTMODSEQ does not move on an expunge: the message count alone
+// must tell the mailbox changed, and a UID SEARCH finds what went.
 func TestUnchangedCounts(t *testing.T) {
-	arc := openArchive(t)
+	arc := fetchtest.OpenArchive(t, nil)
 	ctx := context.Background()
 	b := arc.NewBatch()
 	for uid := uint32(1); uid <= 3; uid++ {
@@ -170,11 +155,7 @@ func TestUnchangedCounts(t *testing.T) {
 			"UID":    "* SEARCH 1 3\r\nTAG OK done",
 			"LOGOUT": "* BYE bye\r\nTAG OK done",
 		})
-		host, port, _ := net.SplitHostPort(addr)
-		acct := fetch.Account{Name: "acct", Host: host, Security: fetch.None, Username: "alice",
-			Password: func(context.Context) (string, error) { return "pw", nil }, Timeout: 10 * time.Second}
-		fmt.Sscan(port, &acct.Port)
-		return acct, got
+		return fetchtest.Account(addr, "alice", "pw", 10*time.Second), got
 	}
 	sent := func(got chan string) []string {
 		var out []string
@@ -189,7 +170,7 @@ func TestUnchangedCounts(t *testing.T) {
 	}
 
 	acct, got := server(3)
-	rep := runOK(t, arc, New(acct, Options{}))
+	rep := fetchtest.RunOK(t, arc, New(acct, Options{}))
 	if m := box(t, rep, "INBOX"); m.OnServer != 3 || m.Archived != 3 || m.Gone != 0 {
 		t.Errorf("unchanged: report = %+v, want 3 on server and archived", *m)
 	}
@@ -201,7 +182,7 @@ func TestUnchangedCounts(t *testing.T) {
 	}
 
 	acct, _ = server(2)
-	rep = runOK(t, arc, New(acct, Options{}))
+	rep = fetchtest.RunOK(t, arc, New(acct, Options{}))
 	if m := box(t, rep, "INBOX"); m.OnServer != 2 || m.Archived != 2 || m.Gone != 1 {
 		t.Errorf("one expunged: report = %+v, want 1 gone, 2 on server and archived", *m)
 	}

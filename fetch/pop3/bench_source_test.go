@@ -12,12 +12,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/internal/dovecottest"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 	"github.com/mailkeep/mailkeep/internal/mailgen"
 	"github.com/mailkeep/mailkeep/internal/testbin"
 	"github.com/mailkeep/mailkeep/internal/testenv"
@@ -65,62 +65,41 @@ func TestBenchPOP3(t *testing.T) {
 
 	fetcher := testbin.Fetcher{Addr: s.Addr(dovecottest.POP3), User: s.User(), Password: s.Password(),
 		Archive: filepath.Join(t.TempDir(), "archive")}
-	type row struct {
-		tool, run string
-		msgs      int
-		bytes     int64
-		m         testbin.Measured
-	}
-	var rows []row
+	var rows []fetchtest.BenchRow
 	first := fetcher
 	first.CPUProfile = os.Getenv("MAILKEEP_BENCH_CPUPROFILE")
-	rows = append(rows, row{"mailkeep (fetch only)", "first", n, total, testbin.Measure(t, first.Command())})
+	rows = append(rows, fetchtest.BenchRow{Tool: "mailkeep (fetch only)", Run: "first", Msgs: n, Bytes: total, M: testbin.Measure(t, first.Command())})
 	if os.Getenv("MAILKEEP_BENCH_ONLY_FIRST") != "" {
-		t.Logf("%v (CPU %v)\n%s", rows[0].m.Wall, rows[0].m.CPU, rows[0].m.Output)
+		t.Logf("%v (CPU %v)\n%s", rows[0].M.Wall, rows[0].M.CPU, rows[0].M.Output)
 		return
 	}
-	rows = append(rows, row{"mailkeep (fetch only)", "unchanged", 0, 0, testbin.Measure(t, fetcher.Command())})
+	rows = append(rows, fetchtest.BenchRow{Tool: "mailkeep (fetch only)", Run: "unchanged", M: testbin.Measure(t, fetcher.Command())})
 
 	e := newE2E(t, s, "never")
-	rows = append(rows, row{"mailkeep binary (+index)", "first", n, total, testbin.Measure(t, e.Command("fetch"))})
-	rows = append(rows, row{"mailkeep binary (+index)", "unchanged", 0, 0, testbin.Measure(t, e.Command("fetch"))})
+	rows = append(rows, fetchtest.BenchRow{Tool: "mailkeep binary (+index)", Run: "first", Msgs: n, Bytes: total, M: testbin.Measure(t, e.Command("fetch"))})
+	rows = append(rows, fetchtest.BenchRow{Tool: "mailkeep binary (+index)", Run: "unchanged", M: testbin.Measure(t, e.Command("fetch"))})
 
 	if getmail, ok := testenv.LookPath("getmail"); ok {
 		cmd, maildir := getmailCommand(t, s, getmail)
-		rows = append(rows, row{"getmail6 (taskset -c 0)", "first", n, total, testbin.Measure(t, cmd)})
+		rows = append(rows, fetchtest.BenchRow{Tool: "getmail6 (taskset -c 0)", Run: "first", Msgs: n, Bytes: total, M: testbin.Measure(t, cmd)})
 		if got, _ := os.ReadDir(filepath.Join(maildir, "new")); len(got) != n {
-			t.Errorf("getmail delivered %d messages, want %d:\n%s", len(got), n, rows[len(rows)-1].m.Output)
+			t.Errorf("getmail delivered %d messages, want %d:\n%s", len(got), n, rows[len(rows)-1].M.Output)
 		}
 	} else {
 		t.Log("getmail not installed: no comparison")
 	}
 	if fetchmail, ok := testenv.LookPath("fetchmail"); ok {
-		rows = append(rows, row{"fetchmail", "first", n, total, testbin.Measure(t, fetchmailCommand(t, s, fetchmail))})
+		rows = append(rows, fetchtest.BenchRow{Tool: "fetchmail", Run: "first", Msgs: n, Bytes: total, M: testbin.Measure(t, fetchmailCommand(t, s, fetchmail))})
 	} else {
 		t.Log("fetchmail not installed: no comparison")
 	}
 
 	big := bigMessage(50 << 20)
 	s.DeliverMaildir(t, "INBOX", [][]byte{big})
-	rows = append(rows, row{"mailkeep (fetch only)", "+50 MB msg", 1, int64(len(big)), testbin.Measure(t, fetcher.Command())})
-	rows = append(rows, row{"mailkeep binary (+index)", "+50 MB msg", 1, int64(len(big)), testbin.Measure(t, e.Command("fetch"))})
+	rows = append(rows, fetchtest.BenchRow{Tool: "mailkeep (fetch only)", Run: "+50 MB msg", Msgs: 1, Bytes: int64(len(big)), M: testbin.Measure(t, fetcher.Command())})
+	rows = append(rows, fetchtest.BenchRow{Tool: "mailkeep binary (+index)", Run: "+50 MB msg", Msgs: 1, Bytes: int64(len(big)), M: testbin.Measure(t, e.Command("fetch"))})
 
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n%d messages, %s, Dovecot POP3 on loopback; %d CPUs\n", n, fetch.HumanBytes(total), runtime.NumCPU())
-	fmt.Fprintf(&b, "%-26s %-11s %9s %9s %9s %9s %9s\n", "tool", "run", "seconds", "CPU s", "msg/s", "MB/s", "max RSS")
-	for _, r := range rows {
-		secs := r.m.Wall.Seconds()
-		msgs, mb := "-", "-"
-		if r.msgs > 1 {
-			msgs = fmt.Sprintf("%.0f", float64(r.msgs)/secs)
-		}
-		if r.bytes > 0 {
-			mb = fmt.Sprintf("%.1f", float64(r.bytes)/1e6/secs)
-		}
-		fmt.Fprintf(&b, "%-26s %-11s %9.2f %9.2f %9s %9s %9s\n", r.tool, r.run, secs, r.m.CPU.Seconds(), msgs, mb, fetch.HumanBytes(r.m.MaxRSS))
-	}
-	t.Log(b.String())
-	fmt.Print(b.String())
+	fetchtest.PrintBench(t, fmt.Sprintf("%d messages, %s, Dovecot POP3 on loopback; %d CPUs", n, fetch.HumanBytes(total), runtime.NumCPU()), rows)
 }
 
 // getmailCommand writes a getmailrc that retrieves the INBOX over POP3

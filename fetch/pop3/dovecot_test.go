@@ -3,9 +3,7 @@ package pop3
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"fmt"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -16,18 +14,9 @@ import (
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/fetch/imap"
 	"github.com/mailkeep/mailkeep/internal/dovecottest"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 	"github.com/mailkeep/mailkeep/internal/testenv"
 )
-
-// dovecotAccount returns an account on addr of s's user.
-func dovecotAccount(s *dovecottest.Server, addr string, sec fetch.Security) fetch.Account {
-	host, port, _ := net.SplitHostPort(addr)
-	a := fetch.Account{Name: "acct", Host: host, Security: sec, Username: s.User(),
-		Password:  func(context.Context) (string, error) { return s.Password(), nil },
-		TLSConfig: &tls.Config{RootCAs: s.CertPool()}, Timeout: 20 * time.Second}
-	a.Port, _ = strconv.Atoi(port)
-	return a
-}
 
 // dovecotUID returns the IMAP UID in a Dovecot UIDL (pop3_uidl_format
 // %08Xu%08Xv: UID, then UIDVALIDITY, in hex).
@@ -98,10 +87,10 @@ func TestDovecotCorpus(t *testing.T) {
 	s.DeliverMaildir(t, "INBOX", raws)
 	bodies := s.Bodies(t, "INBOX")
 
-	arc := openArchive(t, nil)
-	src := NewSource(dovecotAccount(s, s.Addr(dovecottest.POP3), fetch.None))
+	arc := fetchtest.OpenArchive(t, nil)
+	src := NewSource(fetchtest.DovecotAccount(s, s.Addr(dovecottest.POP3), fetch.None))
 	start := time.Now()
-	rep := runOK(t, arc, src)
+	rep := fetchtest.RunOK(t, arc, src)
 	m := inbox(t, rep)
 	t.Logf("%d files over POP3: %s; %.0f msg/s", len(files), rep.Summary(), float64(m.Seen)/time.Since(start).Seconds())
 	if m.OnServer != len(files) || m.Archived != len(files) || m.Seen != len(files) {
@@ -169,15 +158,15 @@ func TestDovecotCorpus(t *testing.T) {
 	}
 
 	// An unchanged re-run downloads nothing.
-	if m := inbox(t, runOK(t, arc, src)); m.Seen != 0 || m.Archived != len(files) {
+	if m := inbox(t, fetchtest.RunOK(t, arc, src)); m.Seen != 0 || m.Archived != len(files) {
 		t.Errorf("re-run: report = %+v, want nothing fetched", *m)
 	}
 
 	// The same INBOX over IMAP, into the same archive: one object per
 	// message, plus one for each exception (the POP3 variant).
-	imapAcct := dovecotAccount(s, s.Addr(dovecottest.IMAP), fetch.None)
+	imapAcct := fetchtest.DovecotAccount(s, s.Addr(dovecottest.IMAP), fetch.None)
 	imapAcct.Name, imapAcct.Include = "acct-imap", []string{"INBOX"}
-	rep = runSources(t, context.Background(), arc, fetch.Options{}, imap.New(imapAcct, imap.Options{}))
+	rep = fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, imap.New(imapAcct, imap.Options{}))
 	if !rep.OK() {
 		t.Fatalf("IMAP run: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
 	}
@@ -207,9 +196,7 @@ func TestDovecotCorpus(t *testing.T) {
 func TestDovecotTLS(t *testing.T) {
 	s := dovecottest.Start(t, dovecottest.Options{})
 	msgs := [][]byte{testMessage(1, "one"), testMessage(2, "two")}
-	for _, m := range msgs {
-		s.Deliver(t, "INBOX", m)
-	}
+	fetchtest.Deliver(t, s, "INBOX", msgs...)
 	for _, tc := range []struct {
 		name string
 		p    dovecottest.Protocol
@@ -219,8 +206,8 @@ func TestDovecotTLS(t *testing.T) {
 		{"STLS", dovecottest.POP3, fetch.STARTTLS},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			arc := openArchive(t, nil)
-			rep := runOK(t, arc, NewSource(dovecotAccount(s, s.Addr(tc.p), tc.sec)))
+			arc := fetchtest.OpenArchive(t, nil)
+			rep := fetchtest.RunOK(t, arc, NewSource(fetchtest.DovecotAccount(s, s.Addr(tc.p), tc.sec)))
 			if m := inbox(t, rep); m.New != 2 {
 				t.Errorf("report = %+v", *m)
 			}
@@ -232,10 +219,10 @@ func TestDovecotTLS(t *testing.T) {
 		})
 	}
 	t.Run("wrong password", func(t *testing.T) {
-		acct := dovecotAccount(s, s.Addr(dovecottest.POP3S), fetch.TLS)
+		acct := fetchtest.DovecotAccount(s, s.Addr(dovecottest.POP3S), fetch.TLS)
 		acct.Password = func(context.Context) (string, error) { return "not-the-Passw0rd", nil }
-		arc := openArchive(t, nil)
-		rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: instantBackoff(5)}, NewSource(acct))
+		arc := fetchtest.OpenArchive(t, nil)
+		rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: fetchtest.InstantBackoff(5)}, NewSource(acct))
 		a := rep.Accounts[0]
 		if !a.Permanent || !strings.Contains(a.Error, "authentication failed") || strings.Contains(a.Error, "not-the-Passw0rd") {
 			t.Errorf("account = %+v, want a permanent authentication error without the password", a)
@@ -260,7 +247,7 @@ func TestDovecotCut(t *testing.T) {
 	s.DeliverMaildir(t, "INBOX", msgs)
 	p := dovecottest.NewProxy(t, s.Addr(dovecottest.POP3))
 	p.CutAfter(100_000) // well inside the bodies
-	acct := dovecotAccount(s, p.Addr(), fetch.None)
+	acct := fetchtest.DovecotAccount(s, p.Addr(), fetch.None)
 	acct.Delete = fetch.DeleteAfterArchive
 	var left int
 	backoff := fetch.Backoff{Attempts: 3, Sleep: func(ctx context.Context, d time.Duration) error {
@@ -268,8 +255,8 @@ func TestDovecotCut(t *testing.T) {
 		p.CutAfter(-1)
 		return nil
 	}}
-	arc := openArchive(t, nil)
-	rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, NewSourceOptions(acct, SourceOptions{BatchMessages: 30}))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, NewSourceOptions(acct, SourceOptions{BatchMessages: 30}))
 	if !rep.OK() || p.Cuts() == 0 {
 		t.Fatalf("run: %s (cuts %d)\n%s", rep.Summary(), p.Cuts(), strings.Join(rep.Details(), "\n"))
 	}

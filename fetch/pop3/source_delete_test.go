@@ -15,6 +15,7 @@ import (
 	"github.com/mailkeep/mailkeep/archive"
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/fetch/pop3/pop3test"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 )
 
 // durabilityCheck fails t whenever the server receives "DELE n" for a
@@ -63,11 +64,11 @@ func TestDeleteAfterArchive(t *testing.T) {
 	all = append(all, big)
 	all = append(all, msgs[7:]...)
 	s, rec := sourceServer(t, pop3test.Options{}, all...)
-	arc := openArchive(t, nil)
+	arc := fetchtest.OpenArchive(t, nil)
 
 	// Three are archived before deletion is turned on.
 	s.SetMessages(testUser, msgs[:3])
-	runOK(t, arc, NewSource(account(s.Addr())))
+	fetchtest.RunOK(t, arc, NewSource(account(s.Addr())))
 	s.SetMessages(testUser, all)
 
 	acct := account(s.Addr())
@@ -75,7 +76,7 @@ func TestDeleteAfterArchive(t *testing.T) {
 	acct.MaxMessageSize = 2000
 	deles := durabilityCheck(t, arc, rec, func() []pop3test.Message { return all })
 	rec.take()
-	rep := runSources(t, context.Background(), arc, fetch.Options{}, NewSourceOptions(acct, SourceOptions{BatchMessages: 3}))
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, NewSourceOptions(acct, SourceOptions{BatchMessages: 3}))
 	m := inbox(t, rep)
 	if m.Deleted != 10 || m.New != 7 || len(m.Failed) != 1 || len(m.Skipped) != 1 || m.Archived != 10 {
 		t.Errorf("report = %+v, want 10 deleted, 7 new, 1 failed, 1 skipped", *m)
@@ -106,7 +107,7 @@ func TestDeleteAfterArchive(t *testing.T) {
 
 	// The next run: nothing to delete, nothing gone twice.
 	rec.setHook(nil)
-	rep = runSources(t, context.Background(), arc, fetch.Options{}, NewSource(acct))
+	rep = fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, NewSource(acct))
 	if m := inbox(t, rep); m.Deleted != 0 || m.Gone != 0 || m.OnServer != 2 {
 		t.Errorf("next run: report = %+v", *m)
 	}
@@ -136,7 +137,7 @@ func TestDeleteCommitFails(t *testing.T) {
 	t.Parallel()
 	msgs := testMessages(0, 5)
 	s, rec := sourceServer(t, pop3test.Options{}, msgs...)
-	arc := openArchive(t, nil)
+	arc := fetchtest.OpenArchive(t, nil)
 	objects := filepath.Join(arc.Dir(), "objects")
 	if err := os.Rename(objects, objects+".away"); err != nil {
 		t.Fatal(err)
@@ -146,7 +147,7 @@ func TestDeleteCommitFails(t *testing.T) {
 	}
 	acct := account(s.Addr())
 	acct.Delete = fetch.DeleteAfterArchive
-	rep := runSources(t, context.Background(), arc, fetch.Options{}, NewSource(acct))
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, NewSource(acct))
 	if a := rep.Accounts[0]; a.Error == "" || !a.Permanent {
 		t.Errorf("account = %+v, want a permanent store error", a)
 	}
@@ -163,7 +164,7 @@ func TestDeleteCommitFails(t *testing.T) {
 	if err := os.Rename(objects+".away", objects); err != nil {
 		t.Fatal(err)
 	}
-	if m := inbox(t, runOK(t, arc, NewSource(acct))); m.Deleted != 5 || m.New != 5 {
+	if m := inbox(t, fetchtest.RunOK(t, arc, NewSource(acct))); m.Deleted != 5 || m.New != 5 {
 		t.Errorf("after the repair: %+v, want 5 new and deleted", *m)
 	}
 	checkArchivedGone(t, arc, msgs)
@@ -181,13 +182,13 @@ func TestDeleteOlderThan(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
 	msgs := testMessages(0, 4)
 	s, rec := sourceServer(t, pop3test.Options{}, msgs[:3]...)
-	arc := openArchive(t, clock)
+	arc := fetchtest.OpenArchive(t, clock)
 	acct := account(s.Addr())
 	acct.Delete, acct.DeleteOlderThan = fetch.DeleteOlderThan, 30*24*time.Hour
 	src := NewSource(acct)
 	run := func() *fetch.MailboxReport {
 		t.Helper()
-		rep := runSources(t, context.Background(), arc, fetch.Options{Now: clock}, src)
+		rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Now: clock}, src)
 		if !rep.OK() {
 			t.Fatalf("run: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
 		}
@@ -229,10 +230,10 @@ func TestDeleteConnectionLostBeforeQuit(t *testing.T) {
 	msgs := testMessages(0, 6)
 	s, rec := sourceServer(t, pop3test.Options{}, msgs...)
 	q := newQuitCutter(t, s.Addr())
-	acct := account(q.addr())
+	acct := account(q.Addr())
 	acct.Delete = fetch.DeleteAfterArchive
-	arc := openArchive(t, nil)
-	rep := runOK(t, arc, NewSourceOptions(acct, SourceOptions{BatchMessages: 4}))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunOK(t, arc, NewSourceOptions(acct, SourceOptions{BatchMessages: 4}))
 	m := inbox(t, rep)
 	if q.count() != 1 || len(verb(rec.take(), "DELE")) != 6 {
 		t.Fatalf("the test did not cut QUIT after 6 DELE")
@@ -250,7 +251,7 @@ func TestDeleteConnectionLostBeforeQuit(t *testing.T) {
 
 	acct = account(s.Addr())
 	acct.Delete = fetch.DeleteAfterArchive
-	rep = runOK(t, arc, NewSource(acct))
+	rep = fetchtest.RunOK(t, arc, NewSource(acct))
 	if m := inbox(t, rep); m.Deleted != 6 || m.Seen != 0 {
 		t.Errorf("next run: %+v, want 6 deleted, nothing fetched", *m)
 	}
@@ -280,10 +281,10 @@ func TestDeleteAfterDisconnect(t *testing.T) {
 	}}
 	acct := account(s.Addr())
 	acct.Delete = fetch.DeleteAfterArchive
-	arc := openArchive(t, nil)
+	arc := fetchtest.OpenArchive(t, nil)
 	view := cut
 	deles := durabilityCheck(t, arc, rec, func() []pop3test.Message { return view })
-	rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, NewSourceOptions(acct, SourceOptions{BatchMessages: 2}))
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, NewSourceOptions(acct, SourceOptions{BatchMessages: 2}))
 	if !rep.OK() {
 		t.Fatalf("run: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
 	}

@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"fmt"
-	"io"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +15,7 @@ import (
 	"github.com/mailkeep/mailkeep/archive"
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/fetch/pop3/pop3test"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 )
 
 // recorder keeps the command lines a pop3test server receives.
@@ -73,50 +72,7 @@ func sourceServer(t testing.TB, opts pop3test.Options, msgs ...pop3test.Message)
 
 // account returns an account on addr as alice.
 func account(addr string) fetch.Account {
-	host, port, _ := net.SplitHostPort(addr)
-	a := fetch.Account{Name: "acct", Host: host, Security: fetch.None, Username: testUser,
-		Password: func(context.Context) (string, error) { return testPass, nil }, Timeout: 5 * time.Second}
-	fmt.Sscan(port, &a.Port)
-	return a
-}
-
-// openArchive opens a new archive; now, if not nil, is its clock.
-func openArchive(t testing.TB, now func() time.Time) *archive.Archive {
-	t.Helper()
-	arc, err := archive.Open(context.Background(), t.TempDir(), archive.Options{Create: true, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { arc.Close() })
-	return arc
-}
-
-// instantBackoff retries at once.
-func instantBackoff(attempts int) fetch.Backoff {
-	return fetch.Backoff{Attempts: attempts, Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
-}
-
-// runSources drives sources with fetch.Run.
-func runSources(t testing.TB, ctx context.Context, arc *archive.Archive, opts fetch.Options, srcs ...fetch.Source) *fetch.Report {
-	t.Helper()
-	if opts.Backoff.Attempts == 0 {
-		opts.Backoff = instantBackoff(3)
-	}
-	rep, err := fetch.Run(ctx, arc, srcs, opts)
-	if err != nil {
-		t.Fatalf("fetch.Run: %v", err)
-	}
-	return rep
-}
-
-// runOK runs one source and fails the test unless everything went well.
-func runOK(t testing.TB, arc *archive.Archive, src fetch.Source) *fetch.Report {
-	t.Helper()
-	rep := runSources(t, context.Background(), arc, fetch.Options{}, src)
-	if !rep.OK() {
-		t.Fatalf("run not OK: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
-	}
-	return rep
+	return fetchtest.Account(addr, testUser, testPass, 5*time.Second)
 }
 
 // inbox returns the INBOX report of the run's only account.
@@ -208,58 +164,25 @@ func clientTLS(ca *testCA) *tls.Config { return &tls.Config{RootCAs: ca.roots} }
 // quitCutter is a loopback proxy that drops the connection, in both
 // directions, when the client sends QUIT: the server never sees it.
 type quitCutter struct {
-	ln   net.Listener
-	wg   sync.WaitGroup
+	*fetchtest.Proxy
 	mu   sync.Mutex
 	cuts int
 }
 
 func newQuitCutter(t testing.TB, target string) *quitCutter {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := &quitCutter{ln: ln}
-	q.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			sc, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			q.wg.Go(func() {
-				defer sc.Close()
-				defer c.Close()
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := c.Read(buf)
-					if bytes.Contains(bytes.ToUpper(buf[:n]), []byte("QUIT\r\n")) {
-						q.mu.Lock()
-						q.cuts++
-						q.mu.Unlock()
-						return
-					}
-					if _, werr := sc.Write(buf[:n]); err != nil || werr != nil {
-						return
-					}
-				}
-			})
-			q.wg.Go(func() {
-				defer c.Close()
-				io.Copy(c, sc)
-			})
+	q := &quitCutter{}
+	q.Proxy = fetchtest.NewProxy(t, target, func(p []byte) bool {
+		if !bytes.Contains(bytes.ToUpper(p), []byte("QUIT\r\n")) {
+			return true
 		}
+		q.mu.Lock()
+		q.cuts++
+		q.mu.Unlock()
+		return false
 	})
-	t.Cleanup(func() { ln.Close(); q.wg.Wait() })
 	return q
 }
-
-func (q *quitCutter) addr() string { return q.ln.Addr().String() }
 
 func (q *quitCutter) count() int {
 	q.mu.Lock()

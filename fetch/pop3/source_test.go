@@ -17,6 +17,7 @@ import (
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/fetch/pop3/pop3test"
 	"github.com/mailkeep/mailkeep/internal/dovecottest"
+	"github.com/mailkeep/mailkeep/internal/fetchtest"
 )
 
 // TestSourceIncremental walks a maildrop through its life: a first run
@@ -26,11 +27,11 @@ func TestSourceIncremental(t *testing.T) {
 	t.Parallel()
 	msgs := edgeMessages()
 	s, rec := sourceServer(t, pop3test.Options{}, msgs...)
-	arc := openArchive(t, nil)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := NewSourceOptions(account(s.Addr()), SourceOptions{BatchMessages: 4})
 
 	t.Run("first run archives everything byte-exact", func(t *testing.T) {
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		m := inbox(t, rep)
 		if m.OnServer != len(msgs) || m.Archived != len(msgs) || m.Seen != len(msgs) || m.New != len(msgs) {
 			t.Errorf("report = %+v, want %d on server, archived, seen and new", *m, len(msgs))
@@ -42,7 +43,7 @@ func TestSourceIncremental(t *testing.T) {
 	})
 
 	t.Run("unchanged re-run downloads nothing", func(t *testing.T) {
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		m := inbox(t, rep)
 		if m.Seen != 0 || m.New != 0 || m.Archived != len(msgs) || m.Gone != 0 {
 			t.Errorf("report = %+v, want nothing fetched, %d archived", *m, len(msgs))
@@ -58,7 +59,7 @@ func TestSourceIncremental(t *testing.T) {
 	more := testMessages(100, 3)
 	t.Run("new mail", func(t *testing.T) {
 		s.Add(testUser, more...)
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		if m := inbox(t, rep); m.New != 3 || m.Seen != 3 || m.Archived != len(msgs)+3 {
 			t.Errorf("report = %+v, want 3 new of %d", *m, len(msgs)+3)
 		}
@@ -72,7 +73,7 @@ func TestSourceIncremental(t *testing.T) {
 	t.Run("messages gone from the server are marked gone and kept", func(t *testing.T) {
 		left := append(slices.Clone(msgs[2:]), more[1:]...)
 		s.SetMessages(testUser, left)
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		if m := inbox(t, rep); m.Gone != 3 || m.Seen != 0 || m.Archived != len(left) || m.OnServer != len(left) {
 			t.Errorf("report = %+v, want 3 gone, %d archived", *m, len(left))
 		}
@@ -86,14 +87,14 @@ func TestSourceIncremental(t *testing.T) {
 			}
 		}
 		checkArchived(t, arc, left)
-		if rep := runOK(t, arc, src); inbox(t, rep).Gone != 0 {
+		if rep := fetchtest.RunOK(t, arc, src); inbox(t, rep).Gone != 0 {
 			t.Errorf("a further run: %+v", *inbox(t, rep))
 		}
 	})
 
 	t.Run("a UIDL back on the server lives again", func(t *testing.T) {
 		s.Add(testUser, msgs[0])
-		rep := runOK(t, arc, src)
+		rep := fetchtest.RunOK(t, arc, src)
 		if m := inbox(t, rep); m.Seen != 0 || m.Gone != 0 {
 			t.Errorf("report = %+v, want nothing fetched", *m)
 		}
@@ -111,9 +112,9 @@ func TestSourceDuplicateUIDL(t *testing.T) {
 	c := pop3test.Message{UIDL: "unique", Data: testMessage(3, "c")}
 	a2 := a // the same message twice, same UIDL
 	s, rec := sourceServer(t, pop3test.Options{}, a, b, c, a2)
-	arc := openArchive(t, nil)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := NewSource(account(s.Addr()))
-	rep := runOK(t, arc, src)
+	rep := fetchtest.RunOK(t, arc, src)
 	m := inbox(t, rep)
 	if m.New != 3 || m.Seen != 4 || m.Archived != 4 || m.OnServer != 4 {
 		t.Errorf("report = %+v, want 3 new, 4 seen and archived", *m)
@@ -127,7 +128,7 @@ func TestSourceDuplicateUIDL(t *testing.T) {
 	}
 	rec.take()
 
-	rep = runOK(t, arc, src)
+	rep = fetchtest.RunOK(t, arc, src)
 	if m := inbox(t, rep); m.New != 0 || m.Seen != 3 || m.Archived != 4 {
 		t.Errorf("re-run: report = %+v, want the 3 duplicates seen again, nothing new", *m)
 	}
@@ -140,7 +141,7 @@ func TestSourceDuplicateUIDL(t *testing.T) {
 
 	// Removing one of the duplicates marks nothing gone: the UIDL is still there.
 	s.SetMessages(testUser, []pop3test.Message{a, c})
-	if rep := runOK(t, arc, src); inbox(t, rep).Gone != 0 {
+	if rep := fetchtest.RunOK(t, arc, src); inbox(t, rep).Gone != 0 {
 		t.Errorf("after removing a duplicate: %+v", *inbox(t, rep))
 	}
 }
@@ -152,9 +153,9 @@ func TestSourceNoUIDL(t *testing.T) {
 	msgs := testMessages(0, 4)
 	msgs = append(msgs, msgs[1]) // the same message twice
 	s, rec := sourceServer(t, pop3test.Options{NoUIDL: true}, msgs...)
-	arc := openArchive(t, nil)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := NewSourceOptions(account(s.Addr()), SourceOptions{BatchMessages: 2})
-	rep := runOK(t, arc, src)
+	rep := fetchtest.RunOK(t, arc, src)
 	m := inbox(t, rep)
 	if m.New != 4 || m.Seen != 5 || m.Archived != 5 || m.OnServer != 5 {
 		t.Errorf("report = %+v, want 4 new, 5 seen and archived", *m)
@@ -171,7 +172,7 @@ func TestSourceNoUIDL(t *testing.T) {
 	}
 	rec.take()
 
-	rep = runOK(t, arc, src)
+	rep = fetchtest.RunOK(t, arc, src)
 	if m := inbox(t, rep); m.New != 0 || m.Seen != 5 || m.Gone != 0 {
 		t.Errorf("re-run: report = %+v, want 5 seen, nothing new", *m)
 	}
@@ -183,7 +184,7 @@ func TestSourceNoUIDL(t *testing.T) {
 	}
 
 	s.SetMessages(testUser, msgs[1:])
-	if m := inbox(t, runOK(t, arc, src)); m.Gone != 1 {
+	if m := inbox(t, fetchtest.RunOK(t, arc, src)); m.Gone != 1 {
 		t.Errorf("after a message left: report = %+v, want 1 gone", *m)
 	}
 	if l := locations(t, arc)["sha256:"+id(msgs[0].Data).String()]; len(l) != 1 || l[0].GoneSince.IsZero() {
@@ -201,8 +202,8 @@ func TestSourceSizeLimit(t *testing.T) {
 	s, rec := sourceServer(t, pop3test.Options{}, small[0], big, small[1], small[2])
 	acct := account(s.Addr())
 	acct.MaxMessageSize = 10000
-	arc := openArchive(t, nil)
-	rep := runOK(t, arc, NewSource(acct))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunOK(t, arc, NewSource(acct))
 	m := inbox(t, rep)
 	if len(m.Skipped) != 1 || m.Skipped[0].UIDL != "big" || !strings.Contains(m.Skipped[0].Reason, "size limit") || m.New != 3 || m.Archived != 3 {
 		t.Errorf("report = %+v, want big skipped for its size, 3 new", *m)
@@ -224,8 +225,8 @@ func TestSourceSizeLimit(t *testing.T) {
 		s, rec := sourceServer(t, pop3test.Options{}, small[0], liar, small[1])
 		acct := account(s.Addr())
 		acct.MaxMessageSize = int64(len(data)) + 1
-		arc := openArchive(t, nil)
-		rep := runOK(t, arc, NewSource(acct))
+		arc := fetchtest.OpenArchive(t, nil)
+		rep := fetchtest.RunOK(t, arc, NewSource(acct))
 		m := inbox(t, rep)
 		if len(m.Skipped) != 1 || m.Skipped[0].UIDL != "liar" || !strings.Contains(m.Skipped[0].Reason, "larger than announced") || m.New != 2 {
 			t.Errorf("%d bytes: report = %+v, want liar skipped, 2 new", size, *m)
@@ -246,9 +247,9 @@ func TestSourceRetrError(t *testing.T) {
 	broken := slices.Clone(msgs)
 	broken[2].RetrError = "[SYS/PERM] cannot read message file"
 	s, rec := sourceServer(t, pop3test.Options{}, broken...)
-	arc := openArchive(t, nil)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := NewSourceOptions(account(s.Addr()), SourceOptions{BatchMessages: 2})
-	rep := runSources(t, context.Background(), arc, fetch.Options{}, src)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, src)
 	m := inbox(t, rep)
 	if len(m.Failed) != 1 || m.Failed[0].UIDL != "u2" || !strings.Contains(m.Failed[0].Reason, "cannot read message file") {
 		t.Fatalf("Failed = %+v, want u2 with the server's text", m.Failed)
@@ -260,7 +261,7 @@ func TestSourceRetrError(t *testing.T) {
 
 	s.SetMessages(testUser, msgs)
 	rec.take()
-	rep = runOK(t, arc, src)
+	rep = fetchtest.RunOK(t, arc, src)
 	if m := inbox(t, rep); m.New != 1 || len(m.Failed) != 0 || m.Archived != 6 {
 		t.Errorf("second run: report = %+v, want u2 alone fetched", *m)
 	}
@@ -286,9 +287,9 @@ func TestSourceDisconnect(t *testing.T) {
 		s.SetMessages(testUser, msgs) // the network is back
 		return nil
 	}}
-	arc := openArchive(t, nil)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := NewSourceOptions(account(s.Addr()), SourceOptions{BatchMessages: 4})
-	rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, src)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, src)
 	if !rep.OK() {
 		t.Fatalf("run not OK: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
 	}
@@ -335,8 +336,8 @@ func TestSourceWrongPassword(t *testing.T) {
 			}
 			rec.take()
 
-			arc := openArchive(t, nil)
-			rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: instantBackoff(5)}, src)
+			arc := fetchtest.OpenArchive(t, nil)
+			rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: fetchtest.InstantBackoff(5)}, src)
 			a := rep.Accounts[0]
 			if !a.Permanent || !strings.Contains(a.Error, fetch.ErrAuth.Error()) {
 				t.Fatalf("account report = %+v, want a permanent authentication error", a)
@@ -376,8 +377,8 @@ func TestSourceAuthMethods(t *testing.T) {
 			s, rec := sourceServer(t, tc.opts, msgs...)
 			acct := account(s.Addr())
 			acct.APOP = tc.apop
-			arc := openArchive(t, nil)
-			rep := runSources(t, context.Background(), arc, fetch.Options{}, NewSource(acct))
+			arc := fetchtest.OpenArchive(t, nil)
+			rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, NewSource(acct))
 			cmds := rec.take()
 			if tc.verb == "" {
 				a := rep.Accounts[0]
@@ -436,8 +437,8 @@ func TestSourceTLS(t *testing.T) {
 			acct := account(s.Addr())
 			acct.Security = tc.sec
 			acct.TLSConfig = clientTLS(tc.roots)
-			arc := openArchive(t, nil)
-			rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: instantBackoff(3)}, NewSource(acct))
+			arc := fetchtest.OpenArchive(t, nil)
+			rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: fetchtest.InstantBackoff(3)}, NewSource(acct))
 			a := rep.Accounts[0]
 			if tc.errParts == nil {
 				if !rep.OK() {
@@ -478,9 +479,9 @@ func TestSourceCancel(t *testing.T) {
 			})
 		}
 	})
-	arc := openArchive(t, nil)
+	arc := fetchtest.OpenArchive(t, nil)
 	src := NewSourceOptions(account(s.Addr()), SourceOptions{BatchMessages: 4})
-	rep := runSources(t, ctx, arc, fetch.Options{}, src)
+	rep := fetchtest.RunSources(t, ctx, arc, fetch.Options{}, src)
 	close(release)
 	if a := rep.Accounts[0]; !strings.Contains(a.Error, "interrupted") {
 		t.Errorf("account error = %q, want an interruption", a.Error)
@@ -489,7 +490,7 @@ func TestSourceCancel(t *testing.T) {
 		t.Errorf("after cancel: %d messages archived, want the 10 complete ones", st.Messages)
 	}
 	rec.setHook(nil)
-	rep = runOK(t, arc, src)
+	rep = fetchtest.RunOK(t, arc, src)
 	if m := inbox(t, rep); m.New != 10 || m.Archived != 20 {
 		t.Errorf("resumed run: report = %+v, want 10 new", *m)
 	}
@@ -524,9 +525,9 @@ func TestSourceTimeout(t *testing.T) {
 	}}
 	acct := account(s.Addr())
 	acct.Timeout = 300 * time.Millisecond
-	arc := openArchive(t, nil)
+	arc := fetchtest.OpenArchive(t, nil)
 	start := time.Now()
-	rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, NewSource(acct))
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, NewSource(acct))
 	if !rep.OK() {
 		t.Fatalf("run not OK: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
 	}
@@ -542,8 +543,8 @@ func TestSourceProgress(t *testing.T) {
 	msgs := testMessages(0, 5)
 	s, _ := sourceServer(t, pop3test.Options{}, msgs...)
 	p := &progressRecorder{}
-	arc := openArchive(t, nil)
-	rep := runSources(t, context.Background(), arc, fetch.Options{Progress: p}, NewSource(account(s.Addr())))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Progress: p}, NewSource(account(s.Addr())))
 	if !rep.OK() {
 		t.Fatal(rep.Summary())
 	}
@@ -574,8 +575,8 @@ func (p *progressRecorder) Done() {}
 func TestSourceNoMessages(t *testing.T) {
 	t.Parallel()
 	s, rec := sourceServer(t, pop3test.Options{})
-	arc := openArchive(t, nil)
-	rep := runOK(t, arc, NewSource(account(s.Addr())))
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunOK(t, arc, NewSource(account(s.Addr())))
 	if m := inbox(t, rep); m.OnServer != 0 || m.Archived != 0 {
 		t.Errorf("report = %+v", *m)
 	}
@@ -609,8 +610,8 @@ func TestSourceSecretsNotLogged(t *testing.T) {
 				acct.Password = func(context.Context) (string, error) { return pw, nil }
 				var logs bytes.Buffer
 				log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-				arc := openArchive(t, nil)
-				rep := runSources(t, context.Background(), arc, fetch.Options{Logger: log}, NewSource(acct))
+				arc := fetchtest.OpenArchive(t, nil)
+				rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Logger: log}, NewSource(acct))
 				js, _ := json.Marshal(rep)
 				plain := base64.StdEncoding.EncodeToString([]byte("\x00" + testUser + "\x00" + pw))
 				for _, out := range []string{logs.String(), string(js)} {
@@ -652,8 +653,8 @@ func TestSourceCutAnywhere(t *testing.T) {
 				}}
 				acct := account(p.Addr())
 				acct.Delete = del
-				arc := openArchive(t, nil)
-				rep := runSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, NewSourceOptions(acct, SourceOptions{BatchMessages: 5}))
+				arc := fetchtest.OpenArchive(t, nil)
+				rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: backoff}, NewSourceOptions(acct, SourceOptions{BatchMessages: 5}))
 				if !rep.OK() {
 					t.Fatalf("run not OK: %s\n%s", rep.Summary(), strings.Join(rep.Details(), "\n"))
 				}
