@@ -156,6 +156,13 @@ func buildDoc(f *facts, an *textAnalyzer) *document.Document {
 	if mid = strings.Trim(strings.TrimSpace(mid), "<>"); mid != "" {
 		keyword(fMsgID, mid, optKeyword)
 	}
+	refs := map[string]bool{mid: true}
+	for _, r := range append(append([]string{}, m.References...), m.InReplyTo...) {
+		if r = strings.Trim(strings.TrimSpace(r), "<>"); !refs[r] {
+			refs[r] = true
+			keyword(fRefs, r, optKeyword)
+		}
+	}
 	return d
 }
 

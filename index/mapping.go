@@ -8,7 +8,7 @@ import (
 // It is stored in the index (internal key "mailkeep.mapping"); an index with
 // another version is rebuilt from the archive at Open. Bump it whenever a
 // field, its options or the analyzer changes.
-const MappingVersion = 1
+const MappingVersion = 2 // 2: refs
 
 // Internal keys, stored with SetInternal.
 var (
@@ -42,6 +42,7 @@ var (
 //	month      keyword  yes      -          -       -            "2006-01" of date (date histogram, see sortwindow.go)
 //	size       number   yes      -          -       -            raw size in bytes
 //	msgid      keyword  yes      -          -       -            Message-ID without <>
+//	refs       keyword  yes      -          -       -            Message-IDs of References and In-Reply-To (threads)
 //
 // Text positions (term vectors) are kept because phrase queries need them,
 // but without byte offsets (see textAnalyzer). Only the first 300
@@ -68,6 +69,7 @@ const (
 	fMonth    = "month"
 	fSize     = "size"
 	fMsgID    = "msgid"
+	fRefs     = "refs"
 	fID       = "_id"
 )
 

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -130,6 +131,50 @@ func TestSnippets(t *testing.T) {
 		}
 		if len(h.Highlights) == 0 || h.Snippet[h.Highlights[0][0]:h.Highlights[0][1]] != c.mark {
 			t.Errorf("Search(%q) snippet %q highlights %v, want %q marked", c.q, h.Snippet, h.Highlights, c.mark)
+		}
+	}
+}
+
+func TestConversation(t *testing.T) {
+	a := newTestArchive(t)
+	msg := func(mid, date, refs string) testMail {
+		h := "From: a@example.com\r\nSubject: s\r\nDate: " + date + "\r\nMessage-ID: <" + mid + ">\r\n"
+		if refs != "" {
+			h += "References: " + refs + "\r\n"
+		}
+		return testMail{raw: h + "\r\nbody\r\n"}
+	}
+	ids := addMails(t, a,
+		msg("root@x", "Mon, 02 Jan 2006 10:00:00 +0000", ""),
+		msg("child@x", "Mon, 02 Jan 2006 11:00:00 +0000", "<root@x>"),
+		msg("grandchild@x", "Mon, 02 Jan 2006 12:00:00 +0000", "<root@x> <child@x>"),
+		msg("stranger@x", "Mon, 02 Jan 2006 09:00:00 +0000", "<elsewhere@x>"),
+	)
+	x := openTestIndex(t, a, Options{})
+	for _, c := range []struct {
+		mids []string
+		want []int
+	}{
+		{[]string{"root@x"}, []int{0, 1, 2}},
+		{[]string{"<child@x>"}, []int{1, 2}},
+		{[]string{"grandchild@x", "root@x", "child@x"}, []int{0, 1, 2}},
+		{[]string{"elsewhere@x"}, []int{3}},
+		{[]string{"nobody@x", ""}, nil},
+	} {
+		hits, err := x.Conversation(context.Background(), c.mids, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, h := range hits {
+			for i, id := range ids {
+				if h.ID == id.String() {
+					got = append(got, i)
+				}
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("Conversation(%q) = messages %v, want %v (oldest first)", c.mids, got, c.want)
 		}
 	}
 }

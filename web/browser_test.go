@@ -238,8 +238,8 @@ func TestBrowser(t *testing.T) {
 			b.do(chromedp.Navigate(b.url("/message/"+f.ids[name].String())), chromedp.WaitVisible(chromedp.CSS("h1.msg-subject")))
 			b.screenshot(dir, "message-"+name+".png")
 		}
-		if n := eval[int](b, `document.querySelectorAll('.thread li').length`); n != 3 {
-			t.Errorf("thread of the reply: %d messages, want 3", n)
+		if n := eval[int](b, `document.querySelectorAll('.thread li').length`); n != 4 {
+			t.Errorf("thread of the reply: %d messages, want 4", n)
 		}
 		for _, id := range f.gen {
 			if d, err := index.LoadDetail(t.Context(), f.arc, id); err == nil && d.HasHTML && len(d.Attachments) == 0 {

@@ -304,6 +304,11 @@ func (f failingSearcher) Search(context.Context, index.Request) (*index.Result, 
 	return nil, errors.New("read /var/secret/index/segment: input/output error")
 }
 
+func (f failingSearcher) Conversation(ctx context.Context, _ []string, _ int) ([]index.Hit, error) {
+	_, err := f.Search(ctx, index.Request{})
+	return nil, err
+}
+
 // syncBuffer is a log destination for tests.
 type syncBuffer struct {
 	mu sync.Mutex

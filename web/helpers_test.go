@@ -356,6 +356,25 @@ Content-Type: text/plain; charset=utf-8
 
 Great, see you at the station.
 `)},
+		{"thread-offtopic", crlf(`From: Carol Hill <carol@example.com>
+To: alice@example.com
+Subject: Train times
+Date: Sat, 07 Mar 2026 12:00:00 +0000
+Message-ID: <trip-offtopic@example.com>
+In-Reply-To: <trip-reply2@example.com>
+Content-Type: text/plain; charset=utf-8
+
+The 8:15 is the fastest one.
+`)},
+		{"thread-lookalike", crlf(`From: Dan Moss <dan@example.com>
+To: me@example.com
+Subject: Re: Plans for the mountain trip
+Date: Sun, 08 Mar 2026 09:00:00 +0000
+Message-ID: <other-plans@example.com>
+Content-Type: text/plain; charset=utf-8
+
+Another trip, another group.
+`)},
 	}
 }
 

@@ -200,10 +200,15 @@ func TestStatus(t *testing.T) {
 	}
 }
 
+// TestThread: a conversation is found by Message-ID, whatever the
+// subject: a reply that only names its parent in In-Reply-To and has a
+// new subject belongs to it; a message of the same subject that names
+// none of it does not.
 func TestThread(t *testing.T) {
 	f := getFixture(t)
 	s := newServer(t, f, nil)
-	for _, name := range []string{"thread-root", "thread-reply", "thread-reply2"} {
+	order := []string{"thread-root", "thread-reply", "thread-reply2", "thread-offtopic"}
+	for _, name := range order {
 		body := do(t, s, "GET", "/message/"+f.ids[name].String()).Body.String()
 		i := strings.Index(body, `class="thread"`)
 		if i < 0 {
@@ -212,20 +217,31 @@ func TestThread(t *testing.T) {
 		}
 		thread := body[i:]
 		thread = thread[:strings.Index(thread, "</section>")]
-		if n := strings.Count(thread, "<li"); n != 3 {
-			t.Errorf("%s: thread of %d, want 3", name, n)
+		if n := strings.Count(thread, "<li"); n != len(order) {
+			t.Errorf("%s: thread of %d, want %d", name, n, len(order))
 		}
-		root := strings.Index(thread, f.ids["thread-root"].String())
-		reply := strings.Index(thread, f.ids["thread-reply"].String())
-		if name != "thread-root" && name != "thread-reply" && (root < 0 || reply < 0 || root > reply) {
-			t.Errorf("%s: thread not in date order", name)
+		last := -1
+		for _, m := range order {
+			if m == name {
+				continue // the current message is not a link
+			}
+			at := strings.Index(thread, f.ids[m].String())
+			if at < last {
+				t.Errorf("%s: thread not in date order (%s at %d)", name, m, at)
+			}
+			last = at
+		}
+		if strings.Contains(thread, f.ids["thread-lookalike"].String()) {
+			t.Errorf("%s: thread holds a message of the same subject that is not part of it", name)
 		}
 		if !strings.Contains(thread, `class="current" aria-current="true"`) {
 			t.Errorf("%s: current message not marked", name)
 		}
 	}
-	if body := do(t, s, "GET", "/message/"+f.ids["greek"].String()).Body.String(); strings.Contains(body, `class="thread"`) {
-		t.Errorf("a message alone shows a thread")
+	for _, name := range []string{"greek", "thread-lookalike"} {
+		if body := do(t, s, "GET", "/message/"+f.ids[name].String()).Body.String(); strings.Contains(body, `class="thread"`) {
+			t.Errorf("%s: a message alone shows a thread", name)
+		}
 	}
 }
 

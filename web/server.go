@@ -70,6 +70,7 @@ var ErrRunning = errors.New("a fetch is already running")
 // searcher is what the web UI needs of the index.
 type searcher interface {
 	Search(ctx context.Context, req index.Request) (*index.Result, error)
+	Conversation(ctx context.Context, mids []string, limit int) ([]index.Hit, error)
 }
 
 // Server is the web UI's http.Handler.

@@ -5,7 +5,9 @@ import (
 	"context"
 	"io"
 	"net/textproto"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,10 +18,8 @@ import (
 
 // Limits of the thread view.
 const (
-	maxThreadRefs       = 50 // Message-IDs of References looked up
-	maxThreadCandidates = 30 // messages of the same subject checked for replies
-	maxThread           = 100
-	maxThreadHeader     = 256 << 10 // bytes of a header read
+	maxThread       = 100
+	maxThreadHeader = 256 << 10 // bytes of a header read
 )
 
 // threadItem is one message of a conversation.
@@ -32,90 +32,65 @@ type threadItem struct {
 	Current bool
 }
 
-// thread finds the conversation of d: the messages it refers to
-// (References, In-Reply-To, looked up by Message-ID in the catalog), and
-// the messages of the same subject that refer to any message of the
-// conversation (replies; the index has no References field, so the
-// subject finds candidates and their headers decide). It returns nil when
-// d is alone. A lookup that fails leaves a message out, never the page.
+// thread finds the conversation of d in the index: the messages its
+// References and In-Reply-To name and the messages that name it or them
+// (replies, whatever their subject); then once more with the Message-IDs
+// that the messages found name, for replies to replies that only carry
+// In-Reply-To. It returns nil when d is alone. A failed lookup leaves the
+// thread out, never the page.
 func (s *Server) thread(ctx context.Context, d *index.Detail, link func(id string) string) []threadItem {
 	mids := map[string]bool{}
-	if d.MessageID != "" {
-		mids[d.MessageID] = true
-	}
-	members := map[string]bool{d.ID: true}
-	refs := append(append([]string{}, d.References...), d.InReplyTo...)
-	if len(refs) > maxThreadRefs {
-		refs = refs[len(refs)-maxThreadRefs:]
-	}
-	for _, mid := range refs {
-		mid = strings.Trim(mid, "<> ")
-		if mid == "" || mids[mid] {
-			continue
-		}
-		mids[mid] = true
-		ids, err := s.arc.ByMessageID(ctx, mid)
-		if err != nil {
-			s.log.Warn("thread: look up message id", "err", err)
-			continue
-		}
-		for _, id := range ids {
-			members[id.String()] = true
-		}
-	}
-	if subj := threadSubject(d.Subject); subj != "" && len(mids) > 0 {
-		res, err := s.idx.Search(ctx, index.Request{Query: `subject:"` + subj + `"`, Limit: maxThreadCandidates, Sort: "date"})
-		if err != nil {
-			s.log.Warn("thread: search subject", "err", err)
-		} else {
-			// Two passes: a reply to a reply found in the first.
-			for range 2 {
-				for _, h := range res.Hits {
-					if members[h.ID] {
-						continue
-					}
-					id, err := archive.ParseID(h.ID)
-					if err != nil {
-						continue
-					}
-					mid, parents := s.threadHeaders(id)
-					for _, p := range parents {
-						if mids[p] {
-							members[h.ID] = true
-							if mid != "" {
-								mids[mid] = true
-							}
-							break
-						}
-					}
-				}
+	add := func(ids ...string) (grew bool) {
+		for _, m := range ids {
+			if m = strings.Trim(strings.TrimSpace(m), "<>"); m != "" && !mids[m] && len(mids) < index.MaxConversation {
+				mids[m] = true
+				grew = true
 			}
 		}
+		return grew
 	}
-	if len(members) < 2 {
+	add(d.MessageID)
+	add(d.References...)
+	add(d.InReplyTo...)
+	if len(mids) == 0 {
 		return nil
 	}
+	var hits []index.Hit
+	for round := range 2 {
+		var err error
+		if hits, err = s.idx.Conversation(ctx, slices.Collect(maps.Keys(mids)), maxThread); err != nil {
+			s.log.Warn("thread: look up message ids", "err", err)
+			return nil
+		}
+		grew := false
+		for _, h := range hits {
+			if id, err := archive.ParseID(h.ID); round == 0 && err == nil && h.ID != d.ID {
+				mid, parents := s.threadHeaders(id)
+				grew = add(mid) || grew
+				grew = add(parents...) || grew
+			}
+		}
+		if !grew {
+			break
+		}
+	}
 	var out []threadItem
-	for id := range members {
-		aid, err := archive.ParseID(id)
-		if err != nil {
-			continue
-		}
-		in, err := s.arc.Info(ctx, aid)
-		if err != nil {
-			continue
-		}
-		out = append(out, threadItem{ID: id, URL: link(id), Date: in.Date, From: in.From, Subject: in.Subject, Current: id == d.ID})
+	current := false
+	for _, h := range hits {
+		current = current || h.ID == d.ID
+		out = append(out, threadItem{ID: h.ID, URL: link(h.ID), Date: h.Date, From: h.From, Subject: h.Subject, Current: h.ID == d.ID})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Date.Equal(out[j].Date) {
-			return out[i].Date.Before(out[j].Date)
+	if !current {
+		it := threadItem{ID: d.ID, URL: link(d.ID), From: d.From, Subject: d.Subject, Current: true}
+		if d.Date != nil {
+			it.Date = *d.Date
 		}
-		return out[i].ID < out[j].ID
-	})
-	if len(out) > maxThread {
-		out = out[:maxThread]
+		out = append(out, it)
 	}
+	if len(out) < 2 {
+		return nil
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
 	return out
 }
 
