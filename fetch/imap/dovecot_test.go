@@ -217,21 +217,14 @@ func TestDovecotTLS(t *testing.T) {
 	msgs := testMessages(0, 5)
 	uids := fetchtest.Deliver(t, s, "INBOX", msgs...)
 	_, otherRoots := testCA(t)
-	for _, tt := range []struct {
-		name string
-		p    dovecottest.Protocol
-		sec  fetch.Security
-	}{
-		{"IMAPS", dovecottest.IMAPS, fetch.TLS},
-		{"STARTTLS", dovecottest.IMAP, fetch.STARTTLS},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, tt := range fetchtest.TLSListeners(t, dovecottest.IMAP) {
+		t.Run(tt.Name, func(t *testing.T) {
 			arc := fetchtest.OpenArchive(t, nil)
-			fetchtest.RunOK(t, arc, New(fetchtest.DovecotAccount(s, s.Addr(tt.p), tt.sec), Options{}))
+			fetchtest.RunOK(t, arc, New(fetchtest.DovecotAccount(s, s.Addr(tt.P), tt.Sec), Options{}))
 			checkArchived(t, arc, "acct", "INBOX", mapOf(uids, msgs))
 		})
-		t.Run(tt.name+" wrong CA", func(t *testing.T) {
-			acct := fetchtest.DovecotAccount(s, s.Addr(tt.p), tt.sec)
+		t.Run(tt.Name+" wrong CA", func(t *testing.T) {
+			acct := fetchtest.DovecotAccount(s, s.Addr(tt.P), tt.Sec)
 			acct.TLSConfig = &tls.Config{RootCAs: otherRoots}
 			arc := fetchtest.OpenArchive(t, nil)
 			rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{}, New(acct, Options{}))

@@ -197,17 +197,10 @@ func TestDovecotTLS(t *testing.T) {
 	s := dovecottest.Start(t, dovecottest.Options{})
 	msgs := [][]byte{testMessage(1, "one"), testMessage(2, "two")}
 	fetchtest.Deliver(t, s, "INBOX", msgs...)
-	for _, tc := range []struct {
-		name string
-		p    dovecottest.Protocol
-		sec  fetch.Security
-	}{
-		{"POP3S", dovecottest.POP3S, fetch.TLS},
-		{"STLS", dovecottest.POP3, fetch.STARTTLS},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, tc := range fetchtest.TLSListeners(t, dovecottest.POP3) {
+		t.Run(tc.Name, func(t *testing.T) {
 			arc := fetchtest.OpenArchive(t, nil)
-			rep := fetchtest.RunOK(t, arc, NewSource(fetchtest.DovecotAccount(s, s.Addr(tc.p), tc.sec)))
+			rep := fetchtest.RunOK(t, arc, NewSource(fetchtest.DovecotAccount(s, s.Addr(tc.P), tc.Sec)))
 			if m := inbox(t, rep); m.New != 2 {
 				t.Errorf("report = %+v", *m)
 			}

@@ -87,3 +87,25 @@ func Deliver(tb testing.TB, s *dovecottest.Server, mailbox string, msgs ...[]byt
 	}
 	return uids
 }
+
+// TLSListener is one way to reach Dovecot over TLS: a listener and the
+// account security that goes with it.
+type TLSListener struct {
+	Name string // as the protocol calls it: IMAPS, STARTTLS, POP3S, STLS
+	P    dovecottest.Protocol
+	Sec  fetch.Security
+}
+
+// TLSListeners returns the ways to reach Dovecot's plain listener p (IMAP
+// or POP3) over TLS: its implicit-TLS twin, and STARTTLS (POP3's STLS) on p.
+func TLSListeners(tb testing.TB, p dovecottest.Protocol) []TLSListener {
+	tb.Helper()
+	switch p {
+	case dovecottest.IMAP:
+		return []TLSListener{{"IMAPS", dovecottest.IMAPS, fetch.TLS}, {"STARTTLS", dovecottest.IMAP, fetch.STARTTLS}}
+	case dovecottest.POP3:
+		return []TLSListener{{"POP3S", dovecottest.POP3S, fetch.TLS}, {"STLS", dovecottest.POP3, fetch.STARTTLS}}
+	}
+	tb.Fatalf("fetchtest.TLSListeners(%v): want IMAP or POP3", p)
+	return nil
+}
