@@ -117,8 +117,9 @@ func (a *Archive) MailboxLocations(ctx context.Context, account, mailbox string)
 	return a.queryLocations(ctx, "account = ? AND mailbox = ?", account, mailbox)
 }
 
-// UIDCount is how many IMAP locations (those with a UID) a mailbox has
-// under one UIDVALIDITY, superseded ones left out.
+// UIDCount is how many UIDs a mailbox has IMAP locations for under one
+// UIDVALIDITY, superseded ones left out (a UID counts once, even if it
+// was ever seen holding two messages).
 type UIDCount struct {
 	UIDValidity uint32
 	Locations   int // recorded
@@ -128,7 +129,7 @@ type UIDCount struct {
 // MailboxUIDCounts counts a mailbox's IMAP locations per UIDVALIDITY: what
 // a fetch needs to see that nothing changed without reading every row.
 func (a *Archive) MailboxUIDCounts(ctx context.Context, account, mailbox string) ([]UIDCount, error) {
-	rows, err := a.db.QueryContext(ctx, `SELECT uidvalidity, count(*), coalesce(sum(gone_since IS NULL), 0) FROM locations
+	rows, err := a.db.QueryContext(ctx, `SELECT uidvalidity, count(DISTINCT uid), count(DISTINCT CASE WHEN gone_since IS NULL THEN uid END) FROM locations
 		WHERE account = ? AND mailbox = ? AND uid <> 0 AND uidl = '' AND superseded IS NULL
 		GROUP BY uidvalidity ORDER BY uidvalidity`, account, mailbox)
 	if err != nil {
