@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/document"
@@ -323,7 +324,34 @@ func compact(ctx context.Context, bi bleve.Index) error {
 	if err != nil {
 		return err
 	}
-	return persist(ctx, bi, mark) // records the merged segment
+	if err := persist(ctx, bi, mark); err != nil { // records the merged segment
+		return err
+	}
+	waitCleanup(ctx, s)
+	return nil
+}
+
+// waitCleanup waits, a few seconds at most, until scorch has deleted the
+// segment files a merge replaced. It does so in the background once the
+// merged segment is recorded; an index closed before that (a reindex that
+// exits, say) would keep them on disk, twice its size, until it is next
+// open long enough.
+func waitCleanup(ctx context.Context, s *scorch.Scorch) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for range 200 {
+		st := s.StatsMap()
+		files, _ := st["CurOnDiskFiles"].(uint64)
+		segs, _ := st["TotFileSegmentsAtRoot"].(uint64)
+		if files <= segs+1 { // the segments and root.bolt
+			return
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // reopen closes the Bleve index and opens it again with the merge plan of
