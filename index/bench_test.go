@@ -290,6 +290,12 @@ func TestBench100k(t *testing.T) {
 	row := func(cols ...string) { rows = append(rows, cols) }
 
 	// mailkeep: index.
+	if v := os.Getenv("MAILKEEP_BENCH_SCORCH"); v != "" {
+		if err := json.Unmarshal([]byte(v), &scorchTuning); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { scorchTuning = nil }()
+	}
 	ctx := context.Background()
 	debug.FreeOSMemory()
 	resetPeakRSS()
