@@ -5,10 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"sync"
-	"weak"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
@@ -70,7 +68,7 @@ func (x *Index) countFacets(ctx context.Context, q query.Query, withFacets bool)
 		if !ok {
 			return 0, nil, errNoDocNumbers
 		}
-		if segs, offsets, err = x.facetCache().segments(snap); err != nil {
+		if segs, offsets, err = x.facets.segments(snap); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -184,28 +182,13 @@ type facetColumn struct {
 	vals  []uint32
 }
 
-// facetCache keeps the segFacets of the segments an index is made of.
+// facetCache keeps the segFacets of the segments an index is made of
+// (the zero value is ready).
 // Segments never change once written; merging makes new ones. The cache
 // holds those of the latest snapshot only.
 type facetCache struct {
 	mu   sync.Mutex
 	segs map[segment.Segment]*segFacets
-}
-
-// facetCaches holds each open Index's cache, weakly: it goes when the
-// Index does.
-var facetCaches sync.Map // weak.Pointer[Index] -> *facetCache
-
-func (x *Index) facetCache() *facetCache {
-	key := weak.Make(x)
-	if c, ok := facetCaches.Load(key); ok {
-		return c.(*facetCache)
-	}
-	c, loaded := facetCaches.LoadOrStore(key, &facetCache{segs: map[segment.Segment]*segFacets{}})
-	if !loaded {
-		runtime.AddCleanup(x, func(k weak.Pointer[Index]) { facetCaches.Delete(k) }, key)
-	}
-	return c.(*facetCache)
 }
 
 // segments returns the facet columns of snap's segments and their document
@@ -215,6 +198,7 @@ func (c *facetCache) segments(snap *scorch.IndexSnapshot) ([]*segFacets, []uint6
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	live := map[segment.Segment]*segFacets{}
+	// c.segs is nil until the first search: reading a nil map is fine.
 	var out []*segFacets
 	var offsets []uint64
 	var running uint64

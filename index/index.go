@@ -76,6 +76,8 @@ type Index struct {
 	an   *textAnalyzer // for indexing and queries: no offsets
 	snip *textAnalyzer // for snippets: with offsets
 
+	facets facetCache // facet columns of the segments searched last
+
 	stopAfter int // test seam: Update stops after this many batches
 }
 
