@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-
-	"github.com/mailkeep/mailkeep/archive"
 )
 
 // bleveFacets counts facets the way Bleve does (doc values): the
@@ -50,32 +48,7 @@ func TestFacetsFromPostings(t *testing.T) {
 	a, _ := genArchive(t, t.TempDir(), 600, "")
 	defer a.Close()
 	x := openTestIndex(t, a, Options{BatchSize: 40})
-	// New flags for some messages: they are indexed again, and their old
-	// documents are deleted from their segments.
-	ctx := context.Background()
-	b := a.NewBatch()
-	n := 0
-	err := a.Each(ctx, func(in archive.Info) error {
-		if n++; n%7 == 0 {
-			locs, err := a.Locations(ctx, in.ID)
-			if err != nil {
-				return err
-			}
-			for _, l := range locs {
-				b.SetFlags(l.LocationKey, []string{`\Flagged`})
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if k, err := x.Update(ctx, nil); err != nil || k == 0 {
-		t.Fatalf("Update = %d, %v; want messages indexed again", k, err)
-	}
+	reflagEvery(t, a, x, 7)
 	for _, q := range []string{"", "meeting", "is:flagged", `"quarterly report"`, "from:alice@example.com", "after:2015-01-01 before:2016-01-01", "zymurgy", "nosuchwordanywhere"} {
 		wantTotal, want := bleveFacets(t, x, q)
 		r := find(t, x, Request{Query: q, Facets: true})

@@ -103,3 +103,34 @@ func find(tb testing.TB, x *Index, req Request) *Result {
 	}
 	return r
 }
+
+// reflagEvery flags every n-th message of a and updates x: those messages
+// are indexed again, and their old documents are left deleted in their
+// segments.
+func reflagEvery(t *testing.T, a *archive.Archive, x *Index, every int) {
+	t.Helper()
+	ctx := context.Background()
+	b := a.NewBatch()
+	n := 0
+	err := a.Each(ctx, func(in archive.Info) error {
+		if n++; n%every == 0 {
+			locs, err := a.Locations(ctx, in.ID)
+			if err != nil {
+				return err
+			}
+			for _, l := range locs {
+				b.SetFlags(l.LocationKey, []string{`\Flagged`})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := x.Update(ctx, nil); err != nil || k == 0 {
+		t.Fatalf("Update = %d, %v; want messages indexed again", k, err)
+	}
+}

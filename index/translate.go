@@ -189,7 +189,7 @@ func (x *Index) text(fields []string, value string) query.Query {
 	for _, f := range fields {
 		switch {
 		case len(terms) > 1:
-			qs = append(qs, query.NewPhraseQuery(terms, f))
+			qs = append(qs, newPhraseQuery(terms, f))
 		case tokens[0].Type == analysis.Single && utf8.RuneCount(tokens[0].Term) == 1:
 			p := query.NewPrefixQuery(terms[0])
 			p.SetField(f)

@@ -34,7 +34,8 @@ var (
 )
 
 // benchFixture is an archive of MAILKEEP_BENCH_N generated messages
-// (default 2,000), built once per process.
+// (default 2,000), built once per process, in MAILKEEP_BENCH_DIR when set
+// (and kept there for the next run).
 func benchFixture(b *testing.B) *fixture {
 	b.Helper()
 	benchOnce.Do(func() {
@@ -42,10 +43,13 @@ func benchFixture(b *testing.B) *fixture {
 		if v, err := strconv.Atoi(os.Getenv("MAILKEEP_BENCH_N")); err == nil && v > 0 {
 			n = v
 		}
-		dir, err := os.MkdirTemp("", "mailkeep-web-bench-")
-		if err != nil {
-			benchErr = err
-			return
+		dir := os.Getenv("MAILKEEP_BENCH_DIR") // an archive kept from an earlier run
+		if dir == "" {
+			var err error
+			if dir, err = os.MkdirTemp("", "mailkeep-web-bench-"); err != nil {
+				benchErr = err
+				return
+			}
 		}
 		benchFix, benchErr = generatedArchive(context.Background(), dir, n)
 	})
