@@ -98,6 +98,10 @@ type Client struct {
 
 	body *body // an open RETR or TOP payload
 	err  error // why the client can no longer be used
+
+	pipelining bool  // the server's last CAPA listed PIPELINING
+	queue      []int // messages announced by RetrAhead whose RETR is not sent yet
+	ahead      []int // messages whose RETR is sent and whose reply is not read yet
 }
 
 const bufSize = 32 << 10
@@ -252,7 +256,11 @@ func (c *Client) run(ctx context.Context, op string, f func() error) error {
 		return err
 	}
 	stop := context.AfterFunc(ctx, c.abort)
-	return c.end(ctx, stop, op, f())
+	err := c.discardAhead(op)
+	if err == nil {
+		err = f()
+	}
+	return c.end(ctx, stop, op, err)
 }
 
 func (c *Client) abort() { c.raw.Close() }
@@ -346,6 +354,17 @@ func (c *Client) cmd(op, line string) (text string, err error) {
 	if err := c.send(op, line, ""); err != nil {
 		return "", err
 	}
+	return c.reply(op)
+}
+
+// status reads the status line of a command sent earlier; -ERR is a
+// *ServerError.
+func (c *Client) status(op string) error {
+	_, err := c.reply(op)
+	return err
+}
+
+func (c *Client) reply(op string) (text string, err error) {
 	ok, text, err := c.readStatus(op)
 	if err != nil {
 		return "", err

@@ -20,6 +20,7 @@ func (c *Client) Capa(ctx context.Context) (Capabilities, error) {
 			return err
 		}
 		caps = parseCapabilities(lines)
+		c.pipelining = caps.Has("PIPELINING")
 		return nil
 	})
 	if err != nil {
@@ -196,7 +197,7 @@ func (c *Client) Retr(ctx context.Context, n int) (io.ReadCloser, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("pop3 RETR: message number %d out of range", n)
 	}
-	return c.fetch(ctx, "RETR", "RETR "+strconv.Itoa(n))
+	return c.fetch(ctx, "RETR", "RETR "+strconv.Itoa(n), n)
 }
 
 // Top retrieves the header of message n and the first lines lines of its
@@ -205,15 +206,30 @@ func (c *Client) Top(ctx context.Context, n, lines int) (io.ReadCloser, error) {
 	if n < 1 || lines < 0 {
 		return nil, fmt.Errorf("pop3 TOP: message %d, %d lines out of range", n, lines)
 	}
-	return c.fetch(ctx, "TOP", "TOP "+strconv.Itoa(n)+" "+strconv.Itoa(lines))
+	return c.fetch(ctx, "TOP", "TOP "+strconv.Itoa(n)+" "+strconv.Itoa(lines), 0)
 }
 
-func (c *Client) fetch(ctx context.Context, op, line string) (io.ReadCloser, error) {
+// fetch sends a command whose reply carries a payload; retr is the message
+// number of a RETR (whose command may have been sent ahead), else 0.
+func (c *Client) fetch(ctx context.Context, op, line string, retr int) (io.ReadCloser, error) {
 	if err := c.ready(ctx, op); err != nil {
 		return nil, err
 	}
 	stop := context.AfterFunc(ctx, c.abort)
-	if _, err := c.cmd(op, line); err != nil {
+	sent, err := false, error(nil)
+	if retr > 0 {
+		sent, err = c.takeAhead(retr)
+	} else {
+		err = c.discardAhead(op)
+	}
+	switch {
+	case err != nil:
+	case sent:
+		err = c.status(op)
+	default:
+		_, err = c.cmd(op, line)
+	}
+	if err != nil {
 		return nil, c.end(ctx, stop, op, err)
 	}
 	b := &body{c: c, ctx: ctx, stop: stop, op: op, dr: newDotReader(c.br)}

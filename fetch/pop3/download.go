@@ -175,6 +175,11 @@ func (s *session) download(ctx context.Context, todo []*message) (err error) {
 // or a failed store, and the batch then holds what was complete.
 func (s *session) fetchBatch(ctx context.Context, p *pipeline, ms []*message) (*batchRun, error) {
 	br := &batchRun{b: s.s.NewBatch(), msgs: ms}
+	nums := make([]int, len(ms))
+	for i, m := range ms {
+		nums[i] = m.num
+	}
+	s.c.RetrAhead(nums)
 	var err error
 	for _, m := range ms {
 		if err = s.retr(ctx, p, br, m); err != nil {

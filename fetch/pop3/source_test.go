@@ -461,12 +461,30 @@ func TestSourceTLS(t *testing.T) {
 }
 
 // TestSourceCancel cancels a run in the middle: what was committed stays,
-// nothing is half-stored, and the next run completes with each message
-// once.
+// the messages complete in the interrupted batch are committed, nothing is
+// half-stored, and the next run completes with each message once. Without
+// pipelining exactly the 10 messages before RETR 11 are complete; with it
+// the server reads RETR 11 while the client may still be reading 9 and 10.
 func TestSourceCancel(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		caps     []string
+		min, max int
+	}{
+		{"one at a time", []string{"TOP", "USER", "UIDL"}, 10, 10},
+		{"pipelined", nil, 8, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testSourceCancel(t, tc.caps, tc.min, tc.max)
+		})
+	}
+}
+
+func testSourceCancel(t *testing.T, caps []string, lo, hi int) {
 	msgs := testMessages(0, 20)
-	s, rec := sourceServer(t, pop3test.Options{}, msgs...)
+	s, rec := sourceServer(t, pop3test.Options{Capabilities: caps}, msgs...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	release := make(chan struct{})
@@ -486,13 +504,14 @@ func TestSourceCancel(t *testing.T) {
 	if a := rep.Accounts[0]; !strings.Contains(a.Error, "interrupted") {
 		t.Errorf("account error = %q, want an interruption", a.Error)
 	}
-	if st, _ := arc.Stats(context.Background()); st.Messages != 10 {
-		t.Errorf("after cancel: %d messages archived, want the 10 complete ones", st.Messages)
+	st, _ := arc.Stats(context.Background())
+	if st.Messages < int64(lo) || st.Messages > int64(hi) {
+		t.Errorf("after cancel: %d messages archived, want %d to %d", st.Messages, lo, hi)
 	}
 	rec.setHook(nil)
 	rep = fetchtest.RunOK(t, arc, src)
-	if m := inbox(t, rep); m.New != 10 || m.Archived != 20 {
-		t.Errorf("resumed run: report = %+v, want 10 new", *m)
+	if m := inbox(t, rep); m.New != 20-int(st.Messages) || m.Archived != 20 {
+		t.Errorf("resumed run: report = %+v, want %d new", *m, 20-st.Messages)
 	}
 	checkArchived(t, arc, msgs)
 	if vr, err := arc.Verify(context.Background(), 1, nil); err != nil || !vr.OK() {
