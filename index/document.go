@@ -1,7 +1,6 @@
 package index
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -28,11 +27,6 @@ type facts struct {
 	info archive.Info
 	locs []archive.Location
 	msg  *message.Message
-}
-
-// parseMessage parses raw bytes with the message package.
-func parseMessage(raw []byte) *message.Message {
-	return message.Parse(bytes.NewReader(raw))
 }
 
 // buildDoc makes the Bleve document of one message (see mapping.go).

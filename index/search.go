@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -181,7 +182,7 @@ func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
 				x.log.Warn("snippet: read message", "id", hits[i].ID, "err", err)
 				return nil
 			}
-			m := x.parse(id, raw)
+			m := x.parse(id, bytes.NewReader(raw))
 			if m == nil {
 				return nil
 			}

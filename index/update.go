@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -432,22 +433,43 @@ func (x *Index) buildOne(ctx context.Context, info archive.Info) (*document.Docu
 		return nil, err
 	}
 	f := &facts{info: info, locs: locs}
-	raw, err := x.arc.ReadAll(info.ID)
+	// The message streams from its object into the parser: a 50 MB
+	// message is never in memory whole.
+	r, err := x.arc.Open(info.ID)
 	if err != nil {
 		x.log.Warn("index: read message", "id", info.ID.String(), "err", err)
-	} else {
-		f.msg = x.parse(info.ID, raw)
+		return buildDoc(f, x.an), nil
+	}
+	er := &errReader{r: r}
+	f.msg = x.parse(info.ID, er)
+	r.Close()
+	if er.err != nil {
+		x.log.Warn("index: read message", "id", info.ID.String(), "err", er.err)
 	}
 	return buildDoc(f, x.an), nil
 }
 
-// parse parses raw, logging rather than failing if the parser panics.
-func (x *Index) parse(id archive.ID, raw []byte) (m *message.Message) {
+// errReader keeps the first read error other than io.EOF.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// parse parses a message, logging rather than failing if the parser panics.
+func (x *Index) parse(id archive.ID, r io.Reader) (m *message.Message) {
 	defer func() {
-		if r := recover(); r != nil {
-			x.log.Error("index: message parser panicked", "id", id.String(), "panic", r)
+		if v := recover(); v != nil {
+			x.log.Error("index: message parser panicked", "id", id.String(), "panic", v)
 			m = nil
 		}
 	}()
-	return parseMessage(raw)
+	return message.Parse(r)
 }
