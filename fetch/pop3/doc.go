@@ -47,6 +47,15 @@
 //
 // A Client is not safe for concurrent use.
 //
+// # Pipelining
+//
+// When the server's CAPA lists PIPELINING (RFC 2449), RetrAhead lets the
+// client send the RETR commands of the messages it will read next before
+// their replies arrive, up to 16 at a time, so the server opens and sends
+// the next message while this one is still being stored. The replies are
+// read in order; any other command first reads away the replies still in
+// flight. Without PIPELINING every command waits for its reply.
+//
 // # The source
 //
 // NewSource turns a fetch.Account into a fetch.Source that archives the
