@@ -54,14 +54,34 @@ var decoders = sync.Pool{New: func() any {
 // mkdirObjects makes an objects/ab/cd directory, remembering the ones that
 // exist so that a busy import does not ask the file system each time.
 func (a *Archive) mkdirObjects(dir string) error {
+	_, err := a.makeObjectDir(dir)
+	return err
+}
+
+// makeObjectDir makes sure the fan-out directory dir (objects/ab/cd)
+// exists; created tells that this call made it, so that no object can be
+// in it yet. One mkdir where os.MkdirAll would stat first: most objects of
+// a first import go into a directory of their own.
+func (a *Archive) makeObjectDir(dir string) (created bool, err error) {
 	if _, ok := a.objDirs.Load(dir); ok {
-		return nil
+		return false, nil
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+	err = os.Mkdir(dir, 0o700)
+	if errors.Is(err, fs.ErrNotExist) {
+		if perr := os.Mkdir(filepath.Dir(dir), 0o700); perr != nil && !errors.Is(perr, fs.ErrExist) {
+			return false, perr
+		}
+		err = os.Mkdir(dir, 0o700)
+	}
+	switch {
+	case err == nil:
+		created = true
+	case errors.Is(err, fs.ErrExist):
+	default:
+		return false, err
 	}
 	a.objDirs.Store(dir, true)
-	return nil
+	return created, nil
 }
 
 func (a *Archive) objectPath(id ID) string {
@@ -146,21 +166,24 @@ func (a *Archive) stageSmall(raw []byte) (staged, error) {
 	n := min(len(raw), headerPrefix)
 	st.meta = parseHeaderMeta(raw[:n:n])
 	final := a.objectPath(st.id)
-	if fi, err := os.Stat(final); err == nil {
-		// Already stored: durable, since objects are only renamed into
-		// place after their data was synced.
-		st.stored = fi.Size()
-		return st, nil
+	dir := filepath.Dir(final)
+	created, err := a.makeObjectDir(dir)
+	if err != nil {
+		return st, fmt.Errorf("create object directory: %w", err)
+	}
+	if !created {
+		if fi, err := os.Stat(final); err == nil {
+			// Already stored: durable, since objects are only renamed
+			// into place after their data was synced.
+			st.stored = fi.Size()
+			return st, nil
+		}
 	}
 	zb := zbufs.Get().(*[]byte)
 	defer zbufs.Put(zb)
 	enc := encoders.Get().(*zstd.Encoder)
 	*zb = enc.EncodeAll(raw, (*zb)[:0])
 	encoders.Put(enc)
-	dir := filepath.Dir(final)
-	if err := a.mkdirObjects(dir); err != nil {
-		return st, fmt.Errorf("create object directory: %w", err)
-	}
 	f, err := createTemp(dir, tempPrefix+"*")
 	if err != nil {
 		return st, fmt.Errorf("create temp object: %w", err)
