@@ -147,6 +147,28 @@ func (a *Archive) MailboxUIDCounts(ctx context.Context, account, mailbox string)
 	return out, rows.Err()
 }
 
+// LiveMailboxes returns, sorted, the mailboxes of an account that hold
+// IMAP locations the server still had when it was last looked at (not
+// gone, not superseded): what a fetch compares with the server's LIST to
+// find mailboxes deleted there.
+func (a *Archive) LiveMailboxes(ctx context.Context, account string) ([]string, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT DISTINCT mailbox FROM locations
+		WHERE account = ? AND uid <> 0 AND uidl = '' AND gone_since IS NULL AND superseded IS NULL ORDER BY mailbox`, account)
+	if err != nil {
+		return nil, fmt.Errorf("list mailboxes of %s: %w", account, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var mb string
+		if err := rows.Scan(&mb); err != nil {
+			return nil, fmt.Errorf("list mailboxes of %s: %w", account, err)
+		}
+		out = append(out, mb)
+	}
+	return out, rows.Err()
+}
+
 // State returns a mailbox's sync state; ok is false when it was never synced.
 func (a *Archive) State(ctx context.Context, account, mailbox string) (st SyncState, ok bool, err error) {
 	var updated, modseq int64

@@ -99,6 +99,12 @@ func (s *Session) UIDCounts(ctx context.Context, mailbox string) ([]UIDCount, er
 	return s.arc.MailboxUIDCounts(ctx, s.Account(), mailbox)
 }
 
+// LiveMailboxes returns the account's mailboxes whose IMAP locations the
+// server had at the last look (see archive.LiveMailboxes).
+func (s *Session) LiveMailboxes(ctx context.Context) ([]string, error) {
+	return s.arc.LiveMailboxes(ctx, s.Account())
+}
+
 // Has reports whether the archive holds a message.
 func (s *Session) Has(ctx context.Context, id ID) (bool, error) { return s.arc.Has(ctx, id) }
 

@@ -24,6 +24,11 @@
 //     batch, which also advances the sync state. A batch is committed
 //     while the next one is fetched; commits stay in order.
 //
+// A mailbox deleted on the server (the archive holds live messages of it,
+// the patterns select it, and LIST no longer has it) has all its
+// locations marked gone, with a warning in the report; the messages stay
+// in the archive. A mailbox only left out by the patterns is untouched.
+//
 // One connection serves every mailbox of the account. The archive's side
 // of each mailbox (its state and its locations counted per UIDVALIDITY)
 // is read a few mailboxes ahead and in parallel, while the server

@@ -98,6 +98,9 @@ func (r *run) attempt(ctx context.Context) error {
 		if err != nil {
 			return r.connErr(ctx, err)
 		}
+		if err := r.markVanished(ctx, boxes); err != nil {
+			return err
+		}
 		r.listed, r.done = r.filter(boxes), map[string]bool{}
 	}
 	var todo []string
