@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -43,6 +44,9 @@ func NewImport(account string, r MessageReader) *Import {
 // Name implements Source.
 func (im *Import) Name() string { return im.account }
 
+// commitQueue is how many staged rounds may wait for their commit.
+const commitQueue = 2
+
 // bufferLimit: messages up to this size are read into memory and hashed
 // and compressed in parallel; larger ones stream straight into the archive.
 const bufferLimit = 4 << 20
@@ -62,34 +66,60 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 		}
 		return b
 	}
-	// A round's batches commit in the background while the next round is
-	// read and staged; one commit at a time, in order.
-	var pending chan error
-	wait := func() error {
-		if pending == nil {
-			return nil
-		}
-		err := <-pending
-		pending = nil
-		return err
+	// Rounds commit in the background, one at a time and in order, while
+	// the next rounds are read and staged: a commit waits on the disk
+	// (syncfs) more than it computes, so staging goes on meanwhile. At
+	// most commitQueue rounds wait for their commit.
+	type round struct {
+		batches map[string]*Batch
+		order   []string
 	}
-	defer wait()
-	commitAsync := func() error {
-		if err := wait(); err != nil {
-			return err
-		}
-		bs, ord := batches, order
-		batches, order = map[string]*Batch{}, nil
-		pending = make(chan error, 1)
-		go func() {
-			var err error
-			for _, mb := range ord {
-				if _, err = s.Commit(ctx, mb, bs[mb]); err != nil {
+	rounds := make(chan round, commitQueue)
+	committed := make(chan struct{})
+	var cmu sync.Mutex
+	var cerr error // the first failed commit: later rounds are not committed
+	commitErr := func() error {
+		cmu.Lock()
+		defer cmu.Unlock()
+		return cerr
+	}
+	go func() {
+		defer close(committed)
+		for r := range rounds {
+			if commitErr() != nil {
+				continue
+			}
+			for _, mb := range r.order {
+				if _, err := s.Commit(ctx, mb, r.batches[mb]); err != nil {
+					cmu.Lock()
+					cerr = err
+					cmu.Unlock()
 					break
 				}
 			}
-			pending <- err
-		}()
+		}
+	}()
+	closed := false
+	wait := func() error {
+		if !closed {
+			closed = true
+			close(rounds)
+		}
+		<-committed
+		return commitErr()
+	}
+	defer wait()
+	commitAsync := func() error {
+		if err := commitErr(); err != nil {
+			return err
+		}
+		if len(order) > 0 {
+			if closed {
+				return errors.New("import: messages staged after the last commit (a bug): not committed")
+			}
+			rounds <- round{batches, order}
+		}
+		batches, order = map[string]*Batch{}, nil
 		return nil
 	}
 	commit := func() error {

@@ -88,7 +88,7 @@ func TestDovecotCorpus(t *testing.T) {
 
 // recorder is a loopback proxy that records what the client sends.
 type recorder struct {
-	*fetchtest.Proxy
+	*dovecottest.Proxy
 	mu   sync.Mutex
 	sent bytes.Buffer
 }
@@ -96,7 +96,7 @@ type recorder struct {
 func newRecorder(t *testing.T, target string) *recorder {
 	t.Helper()
 	r := &recorder{}
-	r.Proxy = fetchtest.NewProxy(t, target, func(p []byte) bool {
+	r.Proxy = dovecottest.NewWatchingProxy(t, target, func(p []byte) bool {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.sent.Write(p)

@@ -15,6 +15,7 @@ import (
 	"github.com/mailkeep/mailkeep/archive"
 	"github.com/mailkeep/mailkeep/fetch"
 	"github.com/mailkeep/mailkeep/fetch/pop3/pop3test"
+	"github.com/mailkeep/mailkeep/internal/dovecottest"
 	"github.com/mailkeep/mailkeep/internal/fetchtest"
 )
 
@@ -164,7 +165,7 @@ func clientTLS(ca *testCA) *tls.Config { return &tls.Config{RootCAs: ca.roots} }
 // quitCutter is a loopback proxy that drops the connection, in both
 // directions, when the client sends QUIT: the server never sees it.
 type quitCutter struct {
-	*fetchtest.Proxy
+	*dovecottest.Proxy
 	mu   sync.Mutex
 	cuts int
 }
@@ -172,7 +173,7 @@ type quitCutter struct {
 func newQuitCutter(t testing.TB, target string) *quitCutter {
 	t.Helper()
 	q := &quitCutter{}
-	q.Proxy = fetchtest.NewProxy(t, target, func(p []byte) bool {
+	q.Proxy = dovecottest.NewWatchingProxy(t, target, func(p []byte) bool {
 		if !bytes.Contains(bytes.ToUpper(p), []byte("QUIT\r\n")) {
 			return true
 		}

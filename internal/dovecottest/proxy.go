@@ -13,6 +13,7 @@ import (
 type Proxy struct {
 	ln     net.Listener
 	target string
+	sent   func(p []byte) bool // nil: pass everything on
 	wg     sync.WaitGroup
 
 	mu    sync.Mutex
@@ -39,11 +40,19 @@ func (pc *proxyConn) close() {
 // closed with its connections when tb ends.
 func NewProxy(tb testing.TB, target string) *Proxy {
 	tb.Helper()
+	return NewWatchingProxy(tb, target, nil)
+}
+
+// NewWatchingProxy is NewProxy that also shows sent each piece of what a
+// client sends, as read, before passing it on; when sent returns false
+// the piece is not passed on and the connection is closed, both ways.
+func NewWatchingProxy(tb testing.TB, target string, sent func(p []byte) bool) *Proxy {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("dovecottest: proxy: %v", err)
 	}
-	p := &Proxy{ln: ln, target: target, limit: -1, conns: map[*proxyConn]struct{}{}}
+	p := &Proxy{ln: ln, target: target, sent: sent, limit: -1, conns: map[*proxyConn]struct{}{}}
 	p.wg.Go(p.accept)
 	tb.Cleanup(p.close)
 	return p
@@ -122,7 +131,7 @@ func (p *Proxy) accept() {
 		p.conns[pc] = struct{}{}
 		p.mu.Unlock()
 		p.wg.Go(func() {
-			io.Copy(server, client)
+			p.copyToServer(pc)
 			p.drop(pc)
 		})
 		p.wg.Go(func() {
@@ -138,6 +147,24 @@ func (p *Proxy) drop(pc *proxyConn) {
 	delete(p.conns, pc)
 	p.mu.Unlock()
 	pc.close()
+}
+
+// copyToServer forwards client→server, showing it to the sent hook.
+func (p *Proxy) copyToServer(pc *proxyConn) {
+	if p.sent == nil {
+		io.Copy(pc.server, pc.client)
+		return
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := pc.client.Read(buf)
+		if n > 0 && !p.sent(buf[:n]) {
+			return
+		}
+		if _, werr := pc.server.Write(buf[:n]); err != nil || werr != nil {
+			return
+		}
+	}
 }
 
 // copyToClient forwards server→client, honouring the limit.
