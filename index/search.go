@@ -194,8 +194,10 @@ func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
 }
 
 // snippetHead is how much of a message is read for its snippet: the text
-// comes first in nearly every message, attachments after it.
-const snippetHead = 128 << 10
+// comes first in nearly every message, attachments after it, and a match
+// further on than this gets the beginning as its snippet anyway (see
+// snippetMaxScn).
+const snippetHead = 32 << 10
 
 // readHead returns the first snippetHead bytes of a message (unverified
 // when cut short: only a snippet is made of them).

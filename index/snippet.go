@@ -78,7 +78,9 @@ func (x *Index) snippet(text string, terms [][]string) (string, [][2]int) {
 	if end < len(text) {
 		s += "…"
 	}
-	if len(want) == 0 {
+	if len(want) == 0 || at < 0 {
+		// Nothing to highlight (firstMatch finds what the analyzer
+		// would, far cheaper than running it).
 		return s, nil
 	}
 	var hl [][2]int
