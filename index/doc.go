@@ -59,9 +59,11 @@
 // are newest first by default. Sorting by date reads one doc value per
 // matching message, so for queries with many matches Search counts them
 // first and sorts only a date window at the newest end that should hold the
-// page (see sortwindow.go); the answer is exact. Snippets are the stored
+// page (see sortwindow.go); the answer is exact. Unscored, a phrase is
+// matched by a searcher of our own that compares sorted position lists
+// (phrase.go), scored by Bleve's. Snippets are the stored
 // preview when the query has no words or the first match is in it;
-// otherwise the message's first 128 KiB are read from the archive, parsed,
+// otherwise the message's first 32 KiB are read from the archive, parsed,
 // and cut around the first matching word (Hit.Highlights gives the byte
 // ranges of the matched words).
 package index
