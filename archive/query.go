@@ -147,13 +147,16 @@ func (a *Archive) MailboxUIDCounts(ctx context.Context, account, mailbox string)
 	return out, rows.Err()
 }
 
-// LiveMailboxes returns, sorted, the mailboxes of an account that hold
-// IMAP locations the server still had when it was last looked at (not
-// gone, not superseded): what a fetch compares with the server's LIST to
-// find mailboxes deleted there.
+// LiveMailboxes returns, sorted, the synced mailboxes of an account that
+// hold IMAP locations the server still had when it was last looked at
+// (not gone, not superseded): what a fetch compares with the server's
+// LIST to find mailboxes deleted there.
 func (a *Archive) LiveMailboxes(ctx context.Context, account string) ([]string, error) {
-	rows, err := a.db.QueryContext(ctx, `SELECT DISTINCT mailbox FROM locations
-		WHERE account = ? AND uid <> 0 AND uidl = '' AND gone_since IS NULL AND superseded IS NULL ORDER BY mailbox`, account)
+	// From the sync states (a row per mailbox), each asking the
+	// locations index for one live row: no scan of every location.
+	rows, err := a.db.QueryContext(ctx, `SELECT s.mailbox FROM sync_state s WHERE s.account = ? AND EXISTS (
+		SELECT 1 FROM locations l WHERE l.account = s.account AND l.mailbox = s.mailbox
+		AND l.uid <> 0 AND l.uidl = '' AND l.gone_since IS NULL AND l.superseded IS NULL) ORDER BY s.mailbox`, account)
 	if err != nil {
 		return nil, fmt.Errorf("list mailboxes of %s: %w", account, err)
 	}
