@@ -277,7 +277,7 @@ func (b *Batch) persistObjects() error {
 		}
 	}
 	for i, t := range tmps {
-		if err := a.mkdirObjects(filepath.Dir(finals[i])); err != nil {
+		if _, err := a.mkdirObjects(filepath.Dir(finals[i])); err != nil {
 			return fmt.Errorf("store object: %w", err)
 		}
 		if err := rename(t, finals[i]); err != nil {

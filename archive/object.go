@@ -51,18 +51,12 @@ var decoders = sync.Pool{New: func() any {
 	return d
 }}
 
-// mkdirObjects makes an objects/ab/cd directory, remembering the ones that
-// exist so that a busy import does not ask the file system each time.
-func (a *Archive) mkdirObjects(dir string) error {
-	_, err := a.makeObjectDir(dir)
-	return err
-}
-
-// makeObjectDir makes sure the fan-out directory dir (objects/ab/cd)
-// exists; created tells that this call made it, so that no object can be
-// in it yet. One mkdir where os.MkdirAll would stat first: most objects of
-// a first import go into a directory of their own.
-func (a *Archive) makeObjectDir(dir string) (created bool, err error) {
+// mkdirObjects makes sure the fan-out directory dir (objects/ab/cd)
+// exists, remembering the ones that do so that a busy import does not ask
+// the file system each time; created tells that this call made it, so
+// that no object can be in it yet. One mkdir where os.MkdirAll would stat
+// first: most objects of a first import go into a directory of their own.
+func (a *Archive) mkdirObjects(dir string) (created bool, err error) {
 	if _, ok := a.objDirs.Load(dir); ok {
 		return false, nil
 	}
@@ -167,7 +161,7 @@ func (a *Archive) stageSmall(raw []byte) (staged, error) {
 	st.meta = parseHeaderMeta(raw[:n:n])
 	final := a.objectPath(st.id)
 	dir := filepath.Dir(final)
-	created, err := a.makeObjectDir(dir)
+	created, err := a.mkdirObjects(dir)
 	if err != nil {
 		return st, fmt.Errorf("create object directory: %w", err)
 	}

@@ -87,18 +87,13 @@ func (s *phraseSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInter
 		if err := s.start(id); err != nil {
 			return nil, err
 		}
-	} else if !s.done {
-		var err error
-		switch behind := bytes.Compare(s.cur[0].ID, id) < 0; {
-		case behind:
-			err = s.step(0, id)
-		case s.moveOn:
-			err = s.step(0, nil)
-		}
-		if err != nil {
+	} else if !s.done && bytes.Compare(s.cur[0].ID, id) < 0 {
+		if err := s.step(0, id); err != nil {
 			return nil, err
 		}
 	}
+	// Not behind id: the message it is on (returned before or not) is
+	// the first at or after id that can match.
 	return s.match(ctx)
 }
 

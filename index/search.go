@@ -1,10 +1,8 @@
 package index
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"runtime"
 	"strings"
 	"time"
@@ -177,12 +175,11 @@ func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
 			if err != nil {
 				return nil
 			}
-			raw, err := x.readHead(id)
+			m, err := x.parseObject(id, snippetHead)
 			if err != nil {
 				x.log.Warn("snippet: read message", "id", hits[i].ID, "err", err)
 				return nil
 			}
-			m := x.parse(id, bytes.NewReader(raw))
 			if m == nil {
 				return nil
 			}
@@ -198,17 +195,6 @@ func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
 // further on than this gets the beginning as its snippet anyway (see
 // snippetMaxScn).
 const snippetHead = 32 << 10
-
-// readHead returns the first snippetHead bytes of a message (unverified
-// when cut short: only a snippet is made of them).
-func (x *Index) readHead(id archive.ID) ([]byte, error) {
-	r, err := x.arc.Open(id)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return io.ReadAll(io.LimitReader(r, snippetHead))
-}
 
 // truncateRunes returns the first n characters of s.
 func truncateRunes(s string, n int) string {

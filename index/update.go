@@ -433,20 +433,30 @@ func (x *Index) buildOne(ctx context.Context, info archive.Info) (*document.Docu
 		return nil, err
 	}
 	f := &facts{info: info, locs: locs}
-	// The message streams from its object into the parser: a 50 MB
-	// message is never in memory whole.
-	r, err := x.arc.Open(info.ID)
-	if err != nil {
+	if f.msg, err = x.parseObject(info.ID, 0); err != nil {
 		x.log.Warn("index: read message", "id", info.ID.String(), "err", err)
-		return buildDoc(f, x.an), nil
-	}
-	er := &errReader{r: r}
-	f.msg = x.parse(info.ID, er)
-	r.Close()
-	if er.err != nil {
-		x.log.Warn("index: read message", "id", info.ID.String(), "err", er.err)
 	}
 	return buildDoc(f, x.an), nil
+}
+
+// parseObject parses a message as it streams from its object (a 50 MB
+// message is never in memory whole), its first limit bytes when limit is
+// not 0 (unverified then: the object's hash needs all of it). err is a
+// failure to open or read the object; the message is then what could be
+// parsed, or nil.
+func (x *Index) parseObject(id archive.ID, limit int64) (*message.Message, error) {
+	rc, err := x.arc.Open(id)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	if limit > 0 {
+		r = io.LimitReader(rc, limit)
+	}
+	er := &errReader{r: r}
+	m := x.parse(id, er)
+	return m, er.err
 }
 
 // errReader keeps the first read error other than io.EOF.

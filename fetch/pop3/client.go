@@ -357,13 +357,8 @@ func (c *Client) cmd(op, line string) (text string, err error) {
 	return c.reply(op)
 }
 
-// status reads the status line of a command sent earlier; -ERR is a
+// reply reads the status line of a command sent (maybe ahead); -ERR is a
 // *ServerError.
-func (c *Client) status(op string) error {
-	_, err := c.reply(op)
-	return err
-}
-
 func (c *Client) reply(op string) (text string, err error) {
 	ok, text, err := c.readStatus(op)
 	if err != nil {

@@ -225,7 +225,7 @@ func (c *Client) fetch(ctx context.Context, op, line string, retr int) (io.ReadC
 	switch {
 	case err != nil:
 	case sent:
-		err = c.status(op)
+		_, err = c.reply(op)
 	default:
 		_, err = c.cmd(op, line)
 	}

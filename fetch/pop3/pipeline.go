@@ -32,10 +32,13 @@ func (c *Client) RetrAhead(ns []int) {
 // (its command sent ahead), and tops up the commands in flight. Otherwise
 // it discards what is in flight and the rest of the announced list.
 func (c *Client) takeAhead(n int) (bool, error) {
-	if len(c.ahead) == 0 && (len(c.queue) == 0 || c.queue[0] != n) {
-		return false, c.discardAhead("RETR")
+	// The next reply to read is for the first message in flight, else
+	// for the first one announced.
+	next := c.queue
+	if len(c.ahead) > 0 {
+		next = c.ahead
 	}
-	if len(c.ahead) > 0 && c.ahead[0] != n {
+	if len(next) == 0 || next[0] != n {
 		return false, c.discardAhead("RETR")
 	}
 	// Top up before reading: the server always has the next one to send.
