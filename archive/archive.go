@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,8 +40,10 @@ type Archive struct {
 	readOnly bool
 	log      *slog.Logger
 	now      func() time.Time
-	writeMu  sync.Mutex // serialises catalog write transactions
-	objDirs  sync.Map   // objects/ab/cd directories known to exist
+	writeMu  sync.Mutex    // serialises catalog write transactions
+	objDirs  sync.Map      // objects/ab/cd directories known to exist
+	tempBase string        // this process's part of temp object names
+	tempSeq  atomic.Uint64 // the counter part
 }
 
 // ErrNoArchive is returned when the directory holds no archive.
@@ -78,7 +82,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Archive, error) {
 	case string(format) != formatLine:
 		return nil, fmt.Errorf("archive %s: format %q is newer than this mailkeep understands: upgrade mailkeep", dir, strings.TrimSpace(string(format)))
 	}
-	a := &Archive{dir: dir, readOnly: opts.ReadOnly, log: opts.Logger, now: opts.Now}
+	a := &Archive{dir: dir, readOnly: opts.ReadOnly, log: opts.Logger, now: opts.Now,
+		tempBase: strconv.Itoa(os.Getpid()) + "-"}
 	if !opts.ReadOnly {
 		if a.lock, err = lockFile(dir); err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -476,5 +477,41 @@ func TestMailboxUIDCounts(t *testing.T) {
 	}
 	if got, _ := a.MailboxUIDCounts(ctx, "home", "Sent"); len(got) != 0 {
 		t.Fatalf("MailboxUIDCounts of an empty mailbox = %v", got)
+	}
+}
+
+// TestTempNameTaken: a temp object left by an earlier process with the
+// same pid does not stop a new one from being written next to it.
+func TestTempNameTaken(t *testing.T) {
+	dir := t.TempDir()
+	a := openTest(t, dir)
+	raw := []byte("Subject: taken\r\n\r\nbody\r\n")
+	id := sha256.Sum256(raw)
+	objDir := filepath.Dir(a.objectPath(id))
+	if err := os.MkdirAll(objDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(objDir, tempPrefix+a.tempBase+"1")
+	if err := os.WriteFile(stale, []byte("left by a crash"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := a.NewBatch()
+	if _, err := b.AddBytes(raw); err != nil {
+		t.Fatalf("AddBytes: %v", err)
+	}
+	if _, err := b.Commit(context.Background()); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	r, err := a.Open(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(got, raw) {
+		t.Fatalf("read back %q, %v; want %q", got, err, raw)
+	}
+	if data, err := os.ReadFile(stale); err != nil || string(data) != "left by a crash" {
+		t.Fatalf("stale temp file = %q, %v; want it untouched until verify", data, err)
 	}
 }

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -90,6 +91,27 @@ func (b *Batch) Add(r io.Reader, locs ...Location) (Added, error) {
 	if err != nil {
 		return Added{}, err
 	}
+	return b.add(st, locs), nil
+}
+
+// AddBytes is Add for a message already in memory: one that is not large
+// is hashed and compressed where it is, without a copy. raw may be reused
+// once AddBytes returns.
+func (b *Batch) AddBytes(raw []byte, locs ...Location) (Added, error) {
+	if len(raw) > smallObject {
+		return b.Add(bytes.NewReader(raw), locs...)
+	}
+	if b.a.readOnly {
+		return Added{}, ErrReadOnly
+	}
+	st, err := b.a.stageSmall(raw)
+	if err != nil {
+		return Added{}, err
+	}
+	return b.add(st, locs), nil
+}
+
+func (b *Batch) add(st staged, locs []Location) Added {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.ids[st.id] && st.tmp != "" {
@@ -103,7 +125,7 @@ func (b *Batch) Add(r io.Reader, locs ...Location) (Added, error) {
 		l.Message = st.id
 		b.locs = append(b.locs, l)
 	}
-	return Added{ID: st.id, Size: st.size}, nil
+	return Added{ID: st.id, Size: st.size}
 }
 
 // dir returns the batch's temp directory for large messages. Each batch

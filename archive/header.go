@@ -56,7 +56,7 @@ func parseHeaderMeta(prefix []byte) headerMeta {
 	}
 	get := func(k string) string { return clean(hdr.Get(k)) }
 	if d := get("Date"); d != "" {
-		if t, err := mail.ParseDate(d); err == nil {
+		if t, err := parseDate(d); err == nil {
 			m.date = t
 		} else {
 			problems = append(problems, "bad date")
@@ -140,4 +140,14 @@ func limit(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s + "…"
+}
+
+// parseDate is mail.ParseDate with a first try of the layout nearly all
+// mail uses: mail.ParseDate tries its layouts in turn and makes an error
+// for each that does not fit.
+func parseDate(d string) (time.Time, error) {
+	if t, err := time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", d); err == nil {
+		return t, nil
+	}
+	return mail.ParseDate(d)
 }

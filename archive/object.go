@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -125,7 +127,27 @@ const tempPrefix = ".tmp-"
 
 var rawBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-var zbufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+// zbufs holds the buffers small objects are compressed into. Unlike a
+// sync.Pool it keeps them across garbage collections, so that they are
+// not allocated and cleared again for each message.
+var zbufs = make(chan *[]byte, 2*runtime.GOMAXPROCS(0))
+
+func getZBuf() *[]byte {
+	select {
+	case b := <-zbufs:
+		return b
+	default:
+		b := make([]byte, 0, 64<<10)
+		return &b
+	}
+}
+
+func putZBuf(b *[]byte) {
+	select {
+	case zbufs <- b:
+	default:
+	}
+}
 
 // stage writes r as a not yet durable object: Commit syncs and renames it.
 // A message whose object exists already is not written again. largeDir
@@ -173,25 +195,29 @@ func (a *Archive) stageSmall(raw []byte) (staged, error) {
 			return st, nil
 		}
 	}
-	zb := zbufs.Get().(*[]byte)
-	defer zbufs.Put(zb)
+	zb := getZBuf()
+	defer putZBuf(zb)
 	enc := encoders.Get().(*zstd.Encoder)
 	*zb = enc.EncodeAll(raw, (*zb)[:0])
 	encoders.Put(enc)
-	f, err := createTemp(dir, tempPrefix+"*")
+	tmp, err := a.writeTemp(dir, *zb)
 	if err != nil {
-		return st, fmt.Errorf("create temp object: %w", err)
-	}
-	_, err = f.Write(*zb)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
 		return st, fmt.Errorf("write temp object: %w", err)
 	}
-	st.tmp, st.stored = f.Name(), int64(len(*zb))
+	st.tmp, st.stored = tmp, int64(len(*zb))
 	return st, nil
+}
+
+// writeTemp writes data to a new temp file in dir, named after this
+// process and a counter; a name an earlier process left behind is skipped.
+func (a *Archive) writeTemp(dir string, data []byte) (string, error) {
+	for {
+		name := filepath.Join(dir, tempPrefix+a.tempBase+strconv.FormatUint(a.tempSeq.Add(1), 36))
+		err := writeNew(name, data)
+		if !errors.Is(err, fs.ErrExist) {
+			return name, err
+		}
+	}
 }
 
 // stageLarge streams r into a temporary file in tmpDir, hashing and

@@ -10,7 +10,9 @@ import (
 // inject failures at each step and check their order (STYLE rule 36).
 var (
 	createTemp = os.CreateTemp
-	rename     = os.Rename
+	rename     = renameFile
+	// writeNew creates a file that must not exist yet with data in it.
+	writeNew = writeNewFile
 	// syncFile makes one file's data durable.
 	syncFile = func(f *os.File) error { return f.Sync() }
 	// syncAll makes every file and name written so far on the file system

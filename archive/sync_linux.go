@@ -1,6 +1,10 @@
 package archive
 
-import "golang.org/x/sys/unix"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 // syncFilesystem calls syncfs(2) on the file system holding dir: one call
 // that makes the data and metadata of every file written there durable,
@@ -15,4 +19,39 @@ func syncFilesystem(dir string) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// renameFile is rename(2) without os.Rename's lstat of the target: objects
+// and their temp files are never directories.
+func renameFile(from, to string) error {
+	if err := unix.Rename(from, to); err != nil {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
+	}
+	return nil
+}
+
+// writeNewFile creates path, which must not exist, and writes data to it,
+// with three system calls: an object's temp file needs no *os.File, whose
+// set-up costs a fcntl and an epoll registration per message.
+func writeNewFile(path string, data []byte) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	for len(data) > 0 && err == nil {
+		var n int
+		n, err = unix.Write(fd, data)
+		if err == unix.EINTR {
+			err = nil
+		}
+		data = data[max(n, 0):]
+	}
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		unix.Unlink(path)
+		return &os.PathError{Op: "write", Path: path, Err: err}
+	}
+	return nil
 }

@@ -51,6 +51,33 @@ const commitQueue = 2
 // and compressed in parallel; larger ones stream straight into the archive.
 const bufferLimit = 4 << 20
 
+// bodies holds the buffers messages are read into, one per stager and
+// one for the reader, so that an import does not allocate (and clear) a
+// buffer for each message. Unlike a sync.Pool it keeps them across
+// garbage collections.
+type bodies chan *bytes.Buffer
+
+func (f bodies) get() *bytes.Buffer {
+	select {
+	case b := <-f:
+		b.Reset()
+		return b
+	default:
+		return new(bytes.Buffer)
+	}
+}
+
+// put keeps b unless it grew for a rare large message.
+func (f bodies) put(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // grown for a rare large message
+	}
+	select {
+	case f <- b:
+	default:
+	}
+}
+
 // Sync implements Source: it reads the files in rounds, stages each
 // round's messages on all cores, and commits each mailbox's batch.
 func (im *Import) Sync(ctx context.Context, s *Session) error {
@@ -133,6 +160,7 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 	// background while the next round is read. At most NumCPU messages are
 	// held in memory at a time.
 	var g *errgroup.Group
+	free := make(bodies, runtime.NumCPU()+1)
 	stage := func() error {
 		if g == nil {
 			return nil
@@ -141,13 +169,14 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 		g = nil
 		return err
 	}
-	add := func(b *Batch, body []byte, locs []Location) {
+	add := func(b *Batch, body *bytes.Buffer, locs []Location) {
 		if g == nil {
 			g = new(errgroup.Group)
 			g.SetLimit(runtime.NumCPU())
 		}
 		g.Go(func() error {
-			_, err := b.Add(bytes.NewReader(body), locs...)
+			_, err := b.AddBytes(body.Bytes(), locs...)
+			free.put(body)
 			return err
 		})
 	}
@@ -186,17 +215,22 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 		}
 		mailbox := locs[0].Mailbox
 		b := batch(mailbox)
-		body, err := io.ReadAll(io.LimitReader(m.Body, bufferLimit+1))
-		if err != nil {
+		body := free.get()
+		if m.Size > 0 {
+			// Room for the file and some CRs added to its line ends.
+			body.Grow(int(min(m.Size+m.Size/16, bufferLimit) + bytes.MinRead))
+		}
+		if _, err := body.ReadFrom(io.LimitReader(m.Body, bufferLimit+1)); err != nil {
 			return finish(fmt.Errorf("read %s: %w", m.Key, err))
 		}
-		size := int64(len(body))
-		if len(body) > bufferLimit {
+		size := int64(body.Len())
+		if size > bufferLimit {
 			// Too big to buffer: stream it now, after the buffered ones.
 			if err := stage(); err != nil {
 				return err
 			}
-			ad, err := b.Add(io.MultiReader(bytes.NewReader(body), m.Body), locs...)
+			ad, err := b.Add(io.MultiReader(body, m.Body), locs...)
+			free.put(body)
 			if err != nil {
 				return finish(fmt.Errorf("store %s: %w", m.Key, err))
 			}

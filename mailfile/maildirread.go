@@ -180,7 +180,7 @@ func (r *MaildirReader) Next() (*Message, error) {
 			flags = without(flags, FlagSeen)
 		}
 		r.cur = file
-		msg := &Message{Mailbox: box.name, Key: key, Flags: flags, Date: st.ModTime()}
+		msg := &Message{Mailbox: box.name, Key: key, Flags: flags, Date: st.ModTime(), Size: st.Size()}
 		if r.opts.Raw {
 			msg.Body = file
 		} else {

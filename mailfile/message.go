@@ -24,6 +24,9 @@ type Message struct {
 	Flags []string
 	// Date is the delivery time (IMAP INTERNALDATE), zero if unknown.
 	Date time.Time
+	// Size is the size of the file the message is read from, before any
+	// line-ending conversion: a hint for buffers, 0 when unknown (mbox).
+	Size int64
 	// Body streams the message. It is valid until the next call to Next or
 	// Close of the reader that returned it.
 	Body io.Reader
