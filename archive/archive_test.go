@@ -515,3 +515,26 @@ func TestTempNameTaken(t *testing.T) {
 		t.Fatalf("stale temp file = %q, %v; want it untouched until verify", data, err)
 	}
 }
+
+// TestSameLocationTwiceInBatch: a new message added twice at the same
+// location in one batch has that location once, with the later flags.
+func TestSameLocationTwiceInBatch(t *testing.T) {
+	a := openTest(t, t.TempDir())
+	key := LocationKey{Account: "a", Mailbox: "m", UIDL: "k"}
+	b := a.NewBatch()
+	var id ID
+	for _, fl := range []string{`\Seen`, `\Flagged`} {
+		ad, err := b.AddBytes([]byte("Subject: twice\r\n\r\nx\r\n"), Location{LocationKey: key, Flags: []string{fl}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id = ad.ID
+	}
+	if _, err := b.Commit(context.Background()); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	locs, err := a.Locations(context.Background(), id)
+	if err != nil || len(locs) != 1 || strings.Join(locs[0].Flags, " ") != `\Flagged` {
+		t.Fatalf("Locations = %+v, %v; want one with \\Flagged", locs, err)
+	}
+}

@@ -395,8 +395,12 @@ func (b *Batch) record(ctx context.Context, tx *sql.Tx) (Committed, error) {
 
 	const keyWhere = `account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ? AND uidl = ?`
 	keyArgs := func(k LocationKey) []any { return []any{k.Account, k.Mailbox, k.UIDValidity, k.UID, k.UIDL} }
+	isNew := map[ID]bool{}
+	for _, id := range res.New {
+		isNew[id] = true
+	}
 	if len(b.locs) > 0 {
-		if err := b.recordLocations(ctx, tx, now, changed); err != nil {
+		if err := b.recordLocations(ctx, tx, now, isNew, changed); err != nil {
 			return res, err
 		}
 	}
@@ -453,10 +457,6 @@ func (b *Batch) record(ctx context.Context, tx *sql.Tx) (Committed, error) {
 			return res, fmt.Errorf("save sync state of %s/%s: %w", st.Account, st.Mailbox, err)
 		}
 	}
-	isNew := map[ID]bool{}
-	for _, id := range res.New {
-		isNew[id] = true
-	}
 	if len(changed) > 0 {
 		up, err := tx.PrepareContext(ctx, `UPDATE messages SET changed = ? WHERE id = ?`)
 		if err != nil {
@@ -480,7 +480,10 @@ func (b *Batch) record(ctx context.Context, tx *sql.Tx) (Committed, error) {
 
 // recordLocations inserts the batch's locations, or refreshes the ones
 // known already, and notes in changed the messages whose locations changed.
-func (b *Batch) recordLocations(ctx context.Context, tx *sql.Tx, now int64, changed map[ID]bool) error {
+// recordLocations inserts the batch's locations, or updates the flags and
+// last-seen time of those already known. A message new in this batch has
+// no locations yet, so its own need no lookup first.
+func (b *Batch) recordLocations(ctx context.Context, tx *sql.Tx, now int64, isNew, changed map[ID]bool) error {
 	const keyWhere = `account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ? AND uidl = ? AND message = ?`
 	sel, err := tx.PrepareContext(ctx, `SELECT flags, gone_since FROM locations WHERE `+keyWhere)
 	if err != nil {
@@ -493,6 +496,13 @@ func (b *Batch) recordLocations(ctx context.Context, tx *sql.Tx, now int64, chan
 		return err
 	}
 	defer ins.Close()
+	insNew, err := tx.PrepareContext(ctx, `INSERT INTO locations(message, account, mailbox, uidvalidity, uid, uidl, flags, internal_date, size, first_seen, last_seen)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(account, mailbox, uidvalidity, uid, uidl, message)
+		DO UPDATE SET flags = excluded.flags, last_seen = excluded.last_seen`)
+	if err != nil {
+		return err
+	}
+	defer insNew.Close()
 	upd, err := tx.PrepareContext(ctx, `UPDATE locations SET flags = ?, gone_since = NULL, last_seen = ? WHERE `+keyWhere)
 	if err != nil {
 		return err
@@ -501,6 +511,14 @@ func (b *Batch) recordLocations(ctx context.Context, tx *sql.Tx, now int64, chan
 	for _, l := range b.locs {
 		flags := joinFlags(l.Flags)
 		msg := l.Message.String()
+		if isNew[l.Message] {
+			// The same location twice in one batch updates the first.
+			if _, err := insNew.ExecContext(ctx, msg, l.Account, l.Mailbox, l.UIDValidity, l.UID, l.UIDL,
+				flags, unixTime(l.InternalDate), l.Size, now, now); err != nil {
+				return fmt.Errorf("insert location of %s: %w", l.Message.Short(), err)
+			}
+			continue
+		}
 		var oldFlags string
 		var gone sql.NullInt64
 		err := sel.QueryRowContext(ctx, l.Account, l.Mailbox, l.UIDValidity, l.UID, l.UIDL, msg).Scan(&oldFlags, &gone)
