@@ -28,7 +28,7 @@ type MaildirReader struct {
 	box       int // index of the mailbox being read; -1 before the first
 	files     []maildirFile
 	kw        map[byte]string
-	cur       *os.File
+	cur       *msgFile
 	crlf      crlfReader
 }
 
@@ -154,7 +154,7 @@ func (r *MaildirReader) Next() (*Message, error) {
 		f := r.files[0]
 		r.files = r.files[1:]
 		box := r.mailboxes[r.box]
-		file, err := os.Open(filepath.Join(box.dir, f.sub, f.name))
+		file, err := openMsgFile(filepath.Join(box.dir, f.sub, f.name))
 		if errors.Is(err, fs.ErrNotExist) {
 			// A mail client renamed it (flags changed, or moved from new/
 			// to cur/) after the listing: look for it by its key.
@@ -166,12 +166,7 @@ func (r *MaildirReader) Next() (*Message, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read maildir message: %w", err)
 		}
-		st, err := file.Stat()
-		if err != nil {
-			file.Close()
-			return nil, fmt.Errorf("read maildir message: %w", err)
-		}
-		if !st.Mode().IsRegular() {
+		if !file.regular {
 			file.Close()
 			continue
 		}
@@ -180,7 +175,7 @@ func (r *MaildirReader) Next() (*Message, error) {
 			flags = without(flags, FlagSeen)
 		}
 		r.cur = file
-		msg := &Message{Mailbox: box.name, Key: key, Flags: flags, Date: st.ModTime(), Size: st.Size()}
+		msg := &Message{Mailbox: box.name, Key: key, Flags: flags, Date: file.mtime, Size: file.size}
 		if r.opts.Raw {
 			msg.Body = file
 		} else {
@@ -236,7 +231,7 @@ func readNames(dir string) ([]string, error) {
 }
 
 // reopen finds a message that was renamed after listing by its key.
-func (r *MaildirReader) reopen(box maildirBox, f maildirFile) (maildirFile, *os.File, error) {
+func (r *MaildirReader) reopen(box maildirBox, f maildirFile) (maildirFile, *msgFile, error) {
 	key, _ := splitMaildirName(f.name)
 	for _, sub := range []string{"cur", "new"} {
 		names, err := readNames(filepath.Join(box.dir, sub))
@@ -245,7 +240,7 @@ func (r *MaildirReader) reopen(box maildirBox, f maildirFile) (maildirFile, *os.
 		}
 		for _, n := range names {
 			if k, _ := splitMaildirName(n); k == key {
-				file, err := os.Open(filepath.Join(box.dir, sub, n))
+				file, err := openMsgFile(filepath.Join(box.dir, sub, n))
 				if errors.Is(err, fs.ErrNotExist) {
 					continue
 				}
