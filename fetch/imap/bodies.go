@@ -1,7 +1,6 @@
 package imap
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -30,7 +29,8 @@ const streamAbove = 1 << 20
 func (bs *boxSync) fetchBatch(ctx context.Context, es []entry, adv *advance) error {
 	start := time.Now()
 	b := bs.s.NewBatch()
-	st := &stager{bs: bs, b: b, sem: make(chan struct{}, runtime.GOMAXPROCS(0)), stored: map[uint32]bool{}}
+	st := &stager{bs: bs, b: b, sem: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		free: make(chan []byte, runtime.GOMAXPROCS(0)+1), stored: map[uint32]bool{}}
 	seen := map[uint32]bool{}
 	_, err := bs.fetchBodies(st, es, seen)
 	if err == nil {
@@ -192,10 +192,11 @@ func (bs *boxSync) readBody(st *stager, msg *imapclient.FetchMessageData, want m
 // stager adds messages to a batch, small ones on up to GOMAXPROCS
 // goroutines at once.
 type stager struct {
-	bs  *boxSync
-	b   *fetch.Batch
-	sem chan struct{}
-	wg  sync.WaitGroup
+	bs   *boxSync
+	b    *fetch.Batch
+	sem  chan struct{}
+	wg   sync.WaitGroup
+	free chan []byte // buffers of stored messages, for the next ones
 
 	mu     sync.Mutex
 	stored map[uint32]bool // added to the batch
@@ -220,20 +221,42 @@ func (st *stager) add(uid uint32, lit goimap.LiteralReader, loc fetch.Location) 
 		st.done(uid, size)
 		return nil
 	}
-	buf := make([]byte, size)
+	buf := st.buf(size)
 	if n, err := io.ReadFull(lit, buf); err != nil {
 		return &literalError{fmt.Errorf("read UID %d of %s: connection ended %d bytes into a %d-byte message: %w", uid, st.bs.name, n, size, err)}
 	}
 	st.sem <- struct{}{}
 	st.wg.Go(func() {
 		defer func() { <-st.sem }()
-		if _, err := st.b.Add(bytes.NewReader(buf), loc); err != nil {
+		_, err := st.b.AddBytes(buf, loc)
+		st.keep(buf)
+		if err != nil {
 			st.fail(fetch.Permanent(fmt.Errorf("store UID %d of %s: %w", uid, st.bs.name, err)))
 			return
 		}
 		st.done(uid, size)
 	})
 	return nil
+}
+
+// buf returns a buffer of size bytes, reusing one a stored message freed:
+// one for each staging goroutine and one being read into.
+func (st *stager) buf(size int64) []byte {
+	select {
+	case b := <-st.free:
+		if int64(cap(b)) >= size {
+			return b[:size]
+		}
+	default:
+	}
+	return make([]byte, size)
+}
+
+func (st *stager) keep(b []byte) {
+	select {
+	case st.free <- b:
+	default:
+	}
 }
 
 func (st *stager) done(uid uint32, size int64) {
