@@ -20,18 +20,14 @@ import (
 // archive, against `cp -r` of the same Maildir followed by sync. Run with
 // MAILKEEP_BENCH=1 (MAILKEEP_BENCH_N sets the count, default 20,000).
 //
-// MAILKEEP_BENCH_DIR names an empty directory to work in instead of a temp
-// directory, for example on a freshly made file system: ext4 is slow to
+// Set TMPDIR to run it on a freshly made file system: ext4 is slow to
 // create files for a minute or more after many were deleted (a journal-less
 // ext4 skips recently deleted inodes one by one, and a "discard" mount
 // trims their blocks at the next commit), so figures taken right after an
 // earlier run measure the file system's clean-up more than mailkeep.
 func TestBenchImport(t *testing.T) {
 	n := testbin.Bench(t, "import", 20000)
-	dir := os.Getenv("MAILKEEP_BENCH_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	}
+	dir := t.TempDir()
 	md := filepath.Join(dir, "Maildir")
 	raws, rawBytes := testbin.Messages(mailgen.Options{Seed: 7}, n)
 	writeMaildir(t, md, raws)
