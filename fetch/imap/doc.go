@@ -1,15 +1,17 @@
 // Package imap archives an IMAP account: every selectable mailbox that the
-// account's include and exclude patterns allow, read-only (EXAMINE and
-// BODY.PEEK[], never SELECT, STORE or EXPUNGE), incrementally and
+// account's include and exclude patterns allow, read-only (STATUS, EXAMINE
+// and BODY.PEEK[], never SELECT, STORE or EXPUNGE), incrementally and
 // byte-exact, on go-imap v2's client.
 //
 // # One mailbox, one run
 //
-//  1. EXAMINE (with CONDSTORE when offered): MESSAGES, UIDVALIDITY, UIDNEXT,
-//     HIGHESTMODSEQ. A mailbox whose UIDVALIDITY, UIDNEXT and
-//     HIGHESTMODSEQ are as the last run left them, and whose message count
-//     is the number of live locations the archive counts, costs nothing
-//     more: its locations are not even read.
+//  1. With CONDSTORE, STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ):
+//     a mailbox whose UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ are as the
+//     last run left them, and whose message count is the number of live
+//     locations the archive counts, costs nothing more: no EXAMINE, and
+//     its locations are not even read. Any other mailbox is opened with
+//     EXAMINE (with CONDSTORE when offered), whose answer is checked the
+//     same way.
 //  2. A new UIDVALIDITY supersedes the old locations and starts over
 //     (content addressing makes the bytes already stored free).
 //  3. Flags and expunges of what is archived: with CONDSTORE a

@@ -69,19 +69,26 @@ type entry struct {
 // steps). Errors of type *goimap.Error concern this mailbox only.
 func (r *run) syncMailbox(ctx context.Context, cn *conn, name string, pre *prefetcher) error {
 	start := r.s.Now()
-	sel, err := cn.c.Select(name, &goimap.SelectOptions{ReadOnly: true, CondStore: cn.condstore}).Wait()
-	if err != nil {
-		return fmt.Errorf("EXAMINE %s: %w", name, err)
+	bs := &boxSync{run: r, cn: cn, name: name, br: r.box(name), pre: pre}
+	quiet := cn.condstore && bs.quiet(ctx)
+	if !quiet {
+		sel, serr := cn.c.Select(name, &goimap.SelectOptions{ReadOnly: true, CondStore: cn.condstore}).Wait()
+		if serr != nil {
+			return fmt.Errorf("EXAMINE %s: %w", name, serr)
+		}
+		if sel.UIDValidity == 0 {
+			return &goimap.Error{Type: goimap.StatusResponseTypeNo, Text: "EXAMINE " + name + ": the server sent no UIDVALIDITY"}
+		}
+		bs.sel, bs.uv, bs.modseq = sel, sel.UIDValidity, 0
+		if cn.condstore {
+			bs.modseq = sel.HighestModSeq // 0 when the mailbox has NOMODSEQ
+		}
 	}
-	if sel.UIDValidity == 0 {
-		return &goimap.Error{Type: goimap.StatusResponseTypeNo, Text: "EXAMINE " + name + ": the server sent no UIDVALIDITY"}
+	r.s.Update(name, func(m *fetch.MailboxReport) { m.OnServer = int(bs.sel.NumMessages) })
+	var err error
+	if !quiet {
+		err = bs.sync(ctx)
 	}
-	bs := &boxSync{run: r, cn: cn, name: name, br: r.box(name), sel: sel, uv: sel.UIDValidity, pre: pre}
-	if cn.condstore {
-		bs.modseq = sel.HighestModSeq // 0 when the mailbox has NOMODSEQ
-	}
-	r.s.Update(name, func(m *fetch.MailboxReport) { m.OnServer = int(sel.NumMessages) })
-	err = bs.sync(ctx)
 	if rerr := bs.report(ctx); err == nil {
 		err = rerr
 	}
@@ -191,18 +198,8 @@ func (bs *boxSync) load(ctx context.Context) error {
 	if a.err != nil {
 		return fetch.Permanent(a.err)
 	}
-	st, ok := a.st, a.ok
-	renumbered := ok && st.UIDValidity != bs.uv
-	for _, c := range a.counts {
-		if c.UIDValidity != bs.uv {
-			renumbered = true // also when the state was lost
-		} else {
-			bs.archived = c.Live
-		}
-	}
-	bs.st, bs.stored, bs.counted = st, ok, true
-	if !renumbered {
-		bs.st.UIDValidity = bs.uv
+	st := a.st
+	if !bs.take(a) {
 		return nil
 	}
 	// The server renumbered the mailbox: what was archived stays, its
@@ -216,6 +213,48 @@ func (bs *boxSync) load(ctx context.Context) error {
 	bs.pending = &bs.st
 	b.SetState(bs.st)
 	return bs.commit(ctx, b, 0, 0)
+}
+
+// take sets what the archive holds of the mailbox from a, and reports
+// whether the server renumbered the mailbox since (UIDVALIDITY in bs.uv).
+func (bs *boxSync) take(a boxArchive) (renumbered bool) {
+	st, ok := a.st, a.ok
+	renumbered = ok && st.UIDValidity != bs.uv
+	bs.archived = 0
+	for _, c := range a.counts {
+		if c.UIDValidity != bs.uv {
+			renumbered = true // also when the state was lost
+		} else {
+			bs.archived = c.Live
+		}
+	}
+	bs.st, bs.stored, bs.counted = st, ok, true
+	if !renumbered {
+		bs.st.UIDValidity = bs.uv
+	}
+	return renumbered
+}
+
+// quiet asks STATUS whether the mailbox is as the last sync left it (see
+// unchanged), which spares an unchanged mailbox the EXAMINE: the server
+// answers STATUS from its index, where EXAMINE opens the mailbox (some
+// 20 ms for 10,000 messages in Dovecot, against 5). Only with CONDSTORE:
+// without it a flag change leaves no trace. Anything STATUS cannot tell
+// is left to EXAMINE.
+func (bs *boxSync) quiet(ctx context.Context) bool {
+	st, err := bs.cn.c.Status(bs.name, &goimap.StatusOptions{
+		NumMessages: true, UIDNext: true, UIDValidity: true, HighestModSeq: true}).Wait()
+	if err != nil || st.NumMessages == nil || st.UIDValidity == 0 || st.HighestModSeq == 0 {
+		return false
+	}
+	a := bs.pre.get(ctx, bs.name)
+	if a.err != nil {
+		return false
+	}
+	bs.sel = &goimap.SelectData{NumMessages: *st.NumMessages, UIDNext: st.UIDNext,
+		UIDValidity: st.UIDValidity, HighestModSeq: st.HighestModSeq}
+	bs.uv, bs.modseq = st.UIDValidity, st.HighestModSeq
+	return !bs.take(a) && bs.unchanged()
 }
 
 // unchanged reports whether EXAMINE's answer shows the mailbox as the
