@@ -478,11 +478,10 @@ func (b *Batch) record(ctx context.Context, tx *sql.Tx) (Committed, error) {
 	return res, nil
 }
 
-// recordLocations inserts the batch's locations, or refreshes the ones
-// known already, and notes in changed the messages whose locations changed.
 // recordLocations inserts the batch's locations, or updates the flags and
-// last-seen time of those already known. A message new in this batch has
-// no locations yet, so its own need no lookup first.
+// last-seen time of those already known, and notes in changed the
+// messages whose locations changed. A message new in this batch has no
+// locations yet, so its own are inserted without a lookup first.
 func (b *Batch) recordLocations(ctx context.Context, tx *sql.Tx, now int64, isNew, changed map[ID]bool) error {
 	const keyWhere = `account = ? AND mailbox = ? AND uidvalidity = ? AND uid = ? AND uidl = ? AND message = ?`
 	sel, err := tx.PrepareContext(ctx, `SELECT flags, gone_since FROM locations WHERE `+keyWhere)
@@ -490,19 +489,14 @@ func (b *Batch) recordLocations(ctx context.Context, tx *sql.Tx, now int64, isNe
 		return err
 	}
 	defer sel.Close()
+	// The same location twice in one batch updates the first.
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO locations(message, account, mailbox, uidvalidity, uid, uidl, flags, internal_date, size, first_seen, last_seen)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
-	insNew, err := tx.PrepareContext(ctx, `INSERT INTO locations(message, account, mailbox, uidvalidity, uid, uidl, flags, internal_date, size, first_seen, last_seen)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(account, mailbox, uidvalidity, uid, uidl, message)
 		DO UPDATE SET flags = excluded.flags, last_seen = excluded.last_seen`)
 	if err != nil {
 		return err
 	}
-	defer insNew.Close()
+	defer ins.Close()
 	upd, err := tx.PrepareContext(ctx, `UPDATE locations SET flags = ?, gone_since = NULL, last_seen = ? WHERE `+keyWhere)
 	if err != nil {
 		return err
@@ -511,17 +505,12 @@ func (b *Batch) recordLocations(ctx context.Context, tx *sql.Tx, now int64, isNe
 	for _, l := range b.locs {
 		flags := joinFlags(l.Flags)
 		msg := l.Message.String()
-		if isNew[l.Message] {
-			// The same location twice in one batch updates the first.
-			if _, err := insNew.ExecContext(ctx, msg, l.Account, l.Mailbox, l.UIDValidity, l.UID, l.UIDL,
-				flags, unixTime(l.InternalDate), l.Size, now, now); err != nil {
-				return fmt.Errorf("insert location of %s: %w", l.Message.Short(), err)
-			}
-			continue
-		}
+		err := sql.ErrNoRows
 		var oldFlags string
 		var gone sql.NullInt64
-		err := sel.QueryRowContext(ctx, l.Account, l.Mailbox, l.UIDValidity, l.UID, l.UIDL, msg).Scan(&oldFlags, &gone)
+		if !isNew[l.Message] {
+			err = sel.QueryRowContext(ctx, l.Account, l.Mailbox, l.UIDValidity, l.UID, l.UIDL, msg).Scan(&oldFlags, &gone)
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if _, err := ins.ExecContext(ctx, msg, l.Account, l.Mailbox, l.UIDValidity, l.UID, l.UIDL,

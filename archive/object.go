@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/mailkeep/mailkeep/internal/freelist"
 )
 
 // ErrNotFound is returned for a message id the archive does not hold.
@@ -127,27 +129,8 @@ const tempPrefix = ".tmp-"
 
 var rawBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// zbufs holds the buffers small objects are compressed into. Unlike a
-// sync.Pool it keeps them across garbage collections, so that they are
-// not allocated and cleared again for each message.
-var zbufs = make(chan *[]byte, 2*runtime.GOMAXPROCS(0))
-
-func getZBuf() *[]byte {
-	select {
-	case b := <-zbufs:
-		return b
-	default:
-		b := make([]byte, 0, 64<<10)
-		return &b
-	}
-}
-
-func putZBuf(b *[]byte) {
-	select {
-	case zbufs <- b:
-	default:
-	}
-}
+// zbufs holds the buffers small objects are compressed into.
+var zbufs = freelist.New[*[]byte](2 * runtime.GOMAXPROCS(0))
 
 // stage writes r as a not yet durable object: Commit syncs and renames it.
 // A message whose object exists already is not written again. largeDir
@@ -195,8 +178,12 @@ func (a *Archive) stageSmall(raw []byte) (staged, error) {
 			return st, nil
 		}
 	}
-	zb := getZBuf()
-	defer putZBuf(zb)
+	zb, ok := zbufs.Get()
+	if !ok {
+		b := make([]byte, 0, 64<<10)
+		zb = &b
+	}
+	defer zbufs.Put(zb)
 	enc := encoders.Get().(*zstd.Encoder)
 	*zb = enc.EncodeAll(raw, (*zb)[:0])
 	encoders.Put(enc)

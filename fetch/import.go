@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/mailkeep/mailkeep/internal/freelist"
 	"github.com/mailkeep/mailkeep/mailfile"
 )
 
@@ -51,32 +52,9 @@ const commitQueue = 2
 // and compressed in parallel; larger ones stream straight into the archive.
 const bufferLimit = 4 << 20
 
-// bodies holds the buffers messages are read into, one per stager and
-// one for the reader, so that an import does not allocate (and clear) a
-// buffer for each message. Unlike a sync.Pool it keeps them across
-// garbage collections.
-type bodies chan *bytes.Buffer
-
-func (f bodies) get() *bytes.Buffer {
-	select {
-	case b := <-f:
-		b.Reset()
-		return b
-	default:
-		return new(bytes.Buffer)
-	}
-}
-
-// put keeps b unless it grew for a rare large message.
-func (f bodies) put(b *bytes.Buffer) {
-	if b.Cap() > 1<<20 {
-		return // grown for a rare large message
-	}
-	select {
-	case f <- b:
-	default:
-	}
-}
+// maxKeptBody is the largest buffer an import keeps for the next message:
+// one grown for a rare large message is left to the garbage collector.
+const maxKeptBody = 1 << 20
 
 // Sync implements Source: it reads the files in rounds, stages each
 // round's messages on all cores, and commits each mailbox's batch.
@@ -160,7 +138,13 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 	// background while the next round is read. At most NumCPU messages are
 	// held in memory at a time.
 	var g *errgroup.Group
-	free := make(bodies, runtime.NumCPU()+1)
+	// Buffers of staged messages, one for each stager and the reader.
+	free := freelist.New[*bytes.Buffer](runtime.NumCPU() + 1)
+	keep := func(b *bytes.Buffer) {
+		if b.Cap() <= maxKeptBody {
+			free.Put(b)
+		}
+	}
 	stage := func() error {
 		if g == nil {
 			return nil
@@ -176,7 +160,7 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 		}
 		g.Go(func() error {
 			_, err := b.AddBytes(body.Bytes(), locs...)
-			free.put(body)
+			keep(body)
 			return err
 		})
 	}
@@ -215,7 +199,12 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 		}
 		mailbox := locs[0].Mailbox
 		b := batch(mailbox)
-		body := free.get()
+		body, ok := free.Get()
+		if ok {
+			body.Reset()
+		} else {
+			body = new(bytes.Buffer)
+		}
 		if m.Size > 0 {
 			// Room for the file and some CRs added to its line ends.
 			body.Grow(int(min(m.Size+m.Size/16, bufferLimit) + bytes.MinRead))
@@ -230,7 +219,7 @@ func (im *Import) Sync(ctx context.Context, s *Session) error {
 				return err
 			}
 			ad, err := b.Add(io.MultiReader(body, m.Body), locs...)
-			free.put(body)
+			keep(body)
 			if err != nil {
 				return finish(fmt.Errorf("store %s: %w", m.Key, err))
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailkeep/mailkeep/fetch"
+	"github.com/mailkeep/mailkeep/internal/freelist"
 )
 
 // streamAbove is the size above which a message streams from the
@@ -30,7 +31,7 @@ func (bs *boxSync) fetchBatch(ctx context.Context, es []entry, adv *advance) err
 	start := time.Now()
 	b := bs.s.NewBatch()
 	st := &stager{bs: bs, b: b, sem: make(chan struct{}, runtime.GOMAXPROCS(0)),
-		free: make(chan []byte, runtime.GOMAXPROCS(0)+1), stored: map[uint32]bool{}}
+		free: freelist.New[[]byte](runtime.GOMAXPROCS(0) + 1), stored: map[uint32]bool{}}
 	seen := map[uint32]bool{}
 	_, err := bs.fetchBodies(st, es, seen)
 	if err == nil {
@@ -196,7 +197,7 @@ type stager struct {
 	b    *fetch.Batch
 	sem  chan struct{}
 	wg   sync.WaitGroup
-	free chan []byte // buffers of stored messages, for the next ones
+	free freelist.List[[]byte] // buffers of stored messages, for the next ones
 
 	mu     sync.Mutex
 	stored map[uint32]bool // added to the batch
@@ -229,7 +230,7 @@ func (st *stager) add(uid uint32, lit goimap.LiteralReader, loc fetch.Location) 
 	st.wg.Go(func() {
 		defer func() { <-st.sem }()
 		_, err := st.b.AddBytes(buf, loc)
-		st.keep(buf)
+		st.free.Put(buf)
 		if err != nil {
 			st.fail(fetch.Permanent(fmt.Errorf("store UID %d of %s: %w", uid, st.bs.name, err)))
 			return
@@ -242,21 +243,10 @@ func (st *stager) add(uid uint32, lit goimap.LiteralReader, loc fetch.Location) 
 // buf returns a buffer of size bytes, reusing one a stored message freed:
 // one for each staging goroutine and one being read into.
 func (st *stager) buf(size int64) []byte {
-	select {
-	case b := <-st.free:
-		if int64(cap(b)) >= size {
-			return b[:size]
-		}
-	default:
+	if b, ok := st.free.Get(); ok && int64(cap(b)) >= size {
+		return b[:size]
 	}
 	return make([]byte, size)
-}
-
-func (st *stager) keep(b []byte) {
-	select {
-	case st.free <- b:
-	default:
-	}
 }
 
 func (st *stager) done(uid uint32, size int64) {
