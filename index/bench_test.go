@@ -21,6 +21,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"github.com/mailkeep/mailkeep/archive"
+	"github.com/mailkeep/mailkeep/internal/testbin"
 	"github.com/mailkeep/mailkeep/internal/testenv"
 )
 
@@ -259,9 +260,12 @@ func settle(dir string) {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
-// TestBench100k measures mailkeep, and notmuch and mu where installed, on
-// a generated archive (100,000 messages, or MAILKEEP_BENCH_N). It runs
-// only with MAILKEEP_BENCH=1 and prints a table.
+// TestBench100k measures mailkeep, in-process and through the CLI, and
+// notmuch and mu where installed, on a generated archive (100,000
+// messages, or MAILKEEP_BENCH_N). It runs only with MAILKEEP_BENCH=1 and
+// prints a table. Set TMPDIR to a fresh file system for figures that do
+// not depend on what earlier runs left there (see cmd/mailkeep's
+// TestBenchImport).
 func TestBench100k(t *testing.T) {
 	if os.Getenv("MAILKEEP_BENCH") != "1" {
 		t.Skip("set MAILKEEP_BENCH=1 to run")
@@ -334,6 +338,26 @@ func TestBench100k(t *testing.T) {
 		}
 		p50, p99 := percentiles(d)
 		row("mailkeep "+q.name, q.q, fmt.Sprintf("%d hits", total), "p50 "+ms(p50), "p99 "+ms(p99))
+	}
+
+	// The same through the CLI, a process per search as a user runs it and
+	// as notmuch and mu are measured below.
+	x.Close() // the CLI opens the index itself
+	k := testbin.Mailkeep{Bin: testbin.Binary(t), Archive: a.Dir(), Env: []string{"MAILKEEP_CONFIG=" + filepath.Join(root, "none.toml")}}
+	for _, q := range benchQueries {
+		var d []time.Duration
+		var out []byte
+		for range runs / 2 {
+			cmd := k.Command("search", "--limit", "20", q.q)
+			t0 := time.Now()
+			out, err = cmd.Output()
+			d = append(d, time.Since(t0))
+			if err != nil {
+				t.Fatalf("mailkeep search %s: %v", q.q, err)
+			}
+		}
+		p50, p99 := percentiles(d)
+		row("mailkeep CLI "+q.name, q.q, fmt.Sprintf("%d lines", bytes.Count(out, []byte("\n"))), "p50 "+ms(p50), "p99 "+ms(p99))
 	}
 
 	// notmuch.
