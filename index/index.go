@@ -120,7 +120,11 @@ func Open(ctx context.Context, arc *archive.Archive, opts Options) (*Index, erro
 			}
 			return nil, fmt.Errorf("index %s: %s: %w", x.dir, reason, ErrNotBuilt)
 		}
-		x.log.Warn("index rebuilt from the archive", "reason", reason, "dir", x.dir)
+		if reason == noIndexYet {
+			x.log.Info("building the search index", "dir", x.dir)
+		} else {
+			x.log.Warn("index rebuilt from the archive", "reason", reason, "dir", x.dir)
+		}
 		x.rebuilt = reason
 		if bi != nil {
 			bi.Close()
@@ -139,12 +143,16 @@ func Open(ctx context.Context, arc *archive.Archive, opts Options) (*Index, erro
 	return x, nil
 }
 
+// noIndexYet is the reason Open builds an index where there was none: a
+// first build, not a repair.
+const noIndexYet = "no index yet"
+
 // openBleve opens the existing index. A reason to start over (missing,
 // damaged, other version) comes back as reason with a nil error; being
 // locked by another process is ErrBusy.
 func (x *Index) openBleve() (bi bleve.Index, reason string, err error) {
 	if _, err := os.Stat(filepath.Join(x.dir, "index_meta.json")); errors.Is(err, fs.ErrNotExist) {
-		return nil, "no index yet", nil
+		return nil, noIndexYet, nil
 	}
 	cfg := x.bleveConfig(false)
 	func() {
