@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -41,8 +42,11 @@ func writeNewFile(path string, data []byte) error {
 	for len(data) > 0 && err == nil {
 		var n int
 		n, err = unix.Write(fd, data)
-		if err == unix.EINTR {
+		switch {
+		case err == unix.EINTR:
 			err = nil
+		case err == nil && n == 0:
+			err = io.ErrShortWrite // no progress: do not spin
 		}
 		data = data[max(n, 0):]
 	}

@@ -93,7 +93,7 @@ func (p *pipeline) release(b *bytes.Buffer) {
 func (p *pipeline) store(j job) {
 	defer j.br.jobs.Done()
 	n := int64(j.buf.Len())
-	added, err := j.br.b.Add(bytes.NewReader(j.buf.Bytes()), j.locs...)
+	added, err := j.br.b.AddBytes(j.buf.Bytes(), j.locs...)
 	p.release(j.buf)
 	p.sem.Release(n)
 	if err != nil {
