@@ -18,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/mailkeep/mailkeep/archive"
+	"github.com/mailkeep/mailkeep/internal/zap"
 )
 
 // ErrBusy is returned by Open when another process has the index open
@@ -182,12 +183,22 @@ func (x *Index) openBleve() (bi bleve.Index, reason string, err error) {
 	return bi, "", nil
 }
 
-// bleveConfig is the scorch configuration: wait at most LockTimeout for the
-// lock of another process; batches return before they are written out
-// (Update waits once at its end, see persist); segment files merge as
-// mergePlan says, for a bulk Update or not.
+func init() {
+	scorch.RegisterSegmentPlugin(&zap.ZapPlugin{}, false)
+}
+
+// bleveConfig is the scorch configuration: new segments in internal/zap's
+// format; wait at most LockTimeout for the lock of another process;
+// batches return before they are written out (Update waits once at its
+// end, see persist); segment files merge as mergePlan says, for a bulk
+// Update or not.
 func (x *Index) bleveConfig(bulk bool) map[string]any {
-	cfg := map[string]any{"bolt_timeout": x.opts.LockTimeout.String()}
+	cfg := map[string]any{
+		"bolt_timeout": x.opts.LockTimeout.String(),
+		// New segments in our compact variant of zap (internal/zap).
+		"forceSegmentType":    zap.Type,
+		"forceSegmentVersion": int(zap.Version),
+	}
 	if x.opts.ReadOnly {
 		cfg["read_only"] = true
 	} else {

@@ -3,6 +3,7 @@ package index
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mailkeep/mailkeep/archive"
+	"github.com/mailkeep/mailkeep/internal/zap"
 )
 
 // someMails returns n distinct small messages.
@@ -70,6 +72,30 @@ func TestOpenRebuildsMissingIndex(t *testing.T) {
 	wantDocs(t, x, 30)
 	if count(t, x, "word17") != 1 {
 		t.Errorf("word17 not found after rebuild")
+	}
+}
+
+// TestSegmentsInOwnFormat checks that the index is written in
+// internal/zap's compact format, not upstream zap's: every segment file's
+// footer carries its version.
+func TestSegmentsInOwnFormat(t *testing.T) {
+	a := newTestArchive(t)
+	addMails(t, a, someMails(40)...)
+	x := openTestIndex(t, a, Options{})
+	wantDocs(t, x, 40)
+	x.Close()
+	files, err := filepath.Glob(filepath.Join(a.IndexDir(), "store", "*.zap"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no segment files: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := binary.BigEndian.Uint32(b[len(b)-8:]); v != zap.Version {
+			t.Errorf("%s: segment version %d, want %d", filepath.Base(f), v, zap.Version)
+		}
 	}
 }
 
