@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mailkeep/mailkeep/archive"
+	"github.com/mailkeep/mailkeep/internal/zap"
 	"github.com/mailkeep/mailkeep/message"
 )
 
@@ -132,6 +135,7 @@ func (x *Index) update(ctx context.Context, progress func(done, total int)) (int
 	if bi, err = x.reopen(true); err != nil {
 		return 0, err
 	}
+	defer x.limitHeap()()
 	done, err := x.index(ctx, bi, hwm, total, progress)
 	if err == nil && done > 0 {
 		err = compact(ctx, bi)
@@ -250,6 +254,9 @@ func (x *Index) index(ctx context.Context, bi bleve.Index, hwm int64, total int,
 			}
 			done += len(c.docs)
 			batches++
+			if batches%releaseEvery == 0 {
+				releasePages(bi)
+			}
 			total = max(total, done) // messages archived since the count
 			if progress != nil {
 				progress(done, total)
@@ -301,6 +308,47 @@ func mergePlan(bulk bool) map[string]any {
 		p["MaxSegmentsPerTier"] = 100
 	}
 	return p
+}
+
+// releaseEvery is how many batches an index build writes between calls of
+// releasePages.
+const releaseEvery = 8
+
+// releasePages releases the resident pages of the index's segment files.
+// Scorch reads them through file mappings (to merge them, and to look up
+// each batch's IDs), and every page it has read would otherwise count in
+// the process's memory until the segment is merged away: during a build,
+// hundreds of megabytes of page cache that look like mailkeep's own. The
+// pages stay in the kernel's page cache; one read again comes back from it.
+func releasePages(bi bleve.Index) {
+	ai, err := bi.Advanced()
+	if err != nil {
+		return
+	}
+	r, err := ai.Reader()
+	if err != nil {
+		return
+	}
+	defer r.Close() // holds the segments open while their pages go
+	if snap, ok := r.(*scorch.IndexSnapshot); ok {
+		for _, s := range snap.Segments() {
+			zap.ReleasePages(s.Segment())
+		}
+	}
+}
+
+// limitHeap applies Options.MemoryLimit for a bulk build and returns what
+// restores the runtime's limit. A tighter limit already set stays.
+func (x *Index) limitHeap() (restore func()) {
+	if x.opts.MemoryLimit < 0 || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	old := debug.SetMemoryLimit(-1)
+	if old <= x.opts.MemoryLimit {
+		return func() {}
+	}
+	debug.SetMemoryLimit(x.opts.MemoryLimit)
+	return func() { debug.SetMemoryLimit(old) }
 }
 
 // compact merges the whole index into one segment and writes that out.

@@ -28,6 +28,7 @@ type CountHashWriter struct {
 	crc uint32
 	n   int
 	s   segment.StatsReporter
+	d   *pageDropper // see pages.go
 }
 
 // NewCountHashWriter returns a CountHashWriter which wraps the provided Writer
@@ -47,6 +48,7 @@ func (c *CountHashWriter) Write(b []byte) (int, error) {
 	if c.s != nil {
 		c.s.ReportBytesWritten(uint64(n))
 	}
+	c.d.written(c.n)
 	return n, err
 }
 

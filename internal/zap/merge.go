@@ -40,21 +40,25 @@ func (*ZapPlugin) Merge(segments []seg.Segment, drops []*roaring.Bitmap, path st
 	closeCh chan struct{}, s seg.StatsReporter) (
 	[][]uint64, uint64, error) {
 	segmentBases := make([]*SegmentBase, len(segments))
+	var mapped []*Segment
 	for segmenti, segment := range segments {
 		switch segmentx := segment.(type) {
 		case *Segment:
 			segmentBases[segmenti] = &segmentx.SegmentBase
+			mapped = append(mapped, segmentx)
 		case *SegmentBase:
 			segmentBases[segmenti] = segmentx
 		default:
 			panic(fmt.Sprintf("oops, unexpected segment type: %T", segment))
 		}
 	}
-	return mergeSegmentBases(segmentBases, drops, path, DefaultChunkMode, closeCh, s)
+	d := newPageDropper(mapped)
+	defer d.drop()
+	return mergeSegmentBases(segmentBases, drops, path, DefaultChunkMode, closeCh, s, d)
 }
 
 func mergeSegmentBases(segmentBases []*SegmentBase, drops []*roaring.Bitmap, path string,
-	chunkMode uint32, closeCh chan struct{}, s seg.StatsReporter) (
+	chunkMode uint32, closeCh chan struct{}, s seg.StatsReporter, d *pageDropper) (
 	[][]uint64, uint64, error) {
 	flag := os.O_RDWR | os.O_CREATE
 
@@ -73,6 +77,7 @@ func mergeSegmentBases(segmentBases []*SegmentBase, drops []*roaring.Bitmap, pat
 
 	// wrap it for counting (tracking offsets)
 	cr := NewCountHashWriterWithStatsReporter(br, s)
+	cr.d = d
 
 	newDocNums, numDocs, storedIndexOffset, _, _, sectionsIndexOffset, err :=
 		mergeToWriter(segmentBases, drops, chunkMode, cr, closeCh)
