@@ -55,14 +55,6 @@ type Options struct {
 	// 100 MB per 1,000 messages of ordinary size), and larger batches
 	// are not faster.
 	BatchSize int
-	// MemoryLimit is the soft limit on the Go heap while Update builds
-	// much of the index at once (a first build, a rebuild): the runtime
-	// collects garbage more often near it (see debug.SetMemoryLimit), and
-	// the previous limit comes back afterwards. Default 150 MiB, which
-	// keeps a build's memory at about half of what the garbage collector
-	// would otherwise let it grow to, at no measurable cost in speed;
-	// negative, or GOMEMLIMIT set, leaves the runtime's limit alone.
-	MemoryLimit int64
 	// Location is the time zone of after:/before: dates and of hit dates.
 	// Default time.Local.
 	Location *time.Location
@@ -103,9 +95,6 @@ func Open(ctx context.Context, arc *archive.Archive, opts Options) (*Index, erro
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 300
-	}
-	if opts.MemoryLimit == 0 {
-		opts.MemoryLimit = 150 << 20
 	}
 	if opts.Location == nil {
 		opts.Location = time.Local

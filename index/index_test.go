@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -390,33 +389,4 @@ func TestKill9Child(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Minute) // wait to be killed
-}
-
-func TestLimitHeap(t *testing.T) {
-	t.Setenv("GOMEMLIMIT", "")
-	os.Unsetenv("GOMEMLIMIT")
-	before := debug.SetMemoryLimit(-1)
-	x := &Index{opts: Options{MemoryLimit: 100 << 20}}
-	restore := x.limitHeap()
-	if got := debug.SetMemoryLimit(-1); got != 100<<20 {
-		t.Errorf("limit during a build = %d, want %d", got, 100<<20)
-	}
-	restore()
-	if got := debug.SetMemoryLimit(-1); got != before {
-		t.Errorf("limit after = %d, want %d back", got, before)
-	}
-	for _, o := range []Options{{MemoryLimit: -1}, {MemoryLimit: before}} {
-		x.opts = o
-		x.limitHeap()()
-		if got := debug.SetMemoryLimit(-1); got != before {
-			t.Errorf("MemoryLimit %d changed the limit to %d", o.MemoryLimit, got)
-		}
-	}
-	t.Setenv("GOMEMLIMIT", "1GiB")
-	x.opts = Options{MemoryLimit: 100 << 20}
-	restore = x.limitHeap()
-	if got := debug.SetMemoryLimit(-1); got != before {
-		t.Errorf("with GOMEMLIMIT set, the limit became %d", got)
-	}
-	restore()
 }

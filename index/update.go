@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"runtime/debug"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -135,7 +133,6 @@ func (x *Index) update(ctx context.Context, progress func(done, total int)) (int
 	if bi, err = x.reopen(true); err != nil {
 		return 0, err
 	}
-	defer x.limitHeap()()
 	done, err := x.index(ctx, bi, hwm, total, progress)
 	if err == nil && done > 0 {
 		err = compact(ctx, bi)
@@ -335,20 +332,6 @@ func releasePages(bi bleve.Index) {
 			zap.ReleasePages(s.Segment())
 		}
 	}
-}
-
-// limitHeap applies Options.MemoryLimit for a bulk build and returns what
-// restores the runtime's limit. A tighter limit already set stays.
-func (x *Index) limitHeap() (restore func()) {
-	if x.opts.MemoryLimit < 0 || os.Getenv("GOMEMLIMIT") != "" {
-		return func() {}
-	}
-	old := debug.SetMemoryLimit(-1)
-	if old <= x.opts.MemoryLimit {
-		return func() {}
-	}
-	debug.SetMemoryLimit(x.opts.MemoryLimit)
-	return func() { debug.SetMemoryLimit(old) }
 }
 
 // compact merges the whole index into one segment and writes that out.
