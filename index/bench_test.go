@@ -279,8 +279,13 @@ func TestBench100k(t *testing.T) {
 	maildir := ""
 	notmuch, haveNotmuch := testenv.LookPath("notmuch")
 	mu, haveMu := testenv.LookPath("mu")
-	if os.Getenv("MAILKEEP_BENCH_OTHERS") == "0" {
+	switch os.Getenv("MAILKEEP_BENCH_OTHERS") { // which peers run: all by default
+	case "0":
 		haveNotmuch, haveMu = false, false
+	case "mu":
+		haveNotmuch = false
+	case "notmuch":
+		haveMu = false
 	}
 	if haveNotmuch || haveMu {
 		maildir = filepath.Join(root, "Maildir")
