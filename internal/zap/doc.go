@@ -10,9 +10,10 @@
 // bytes on each word of it for positions (field, position, two offsets
 // that our analyzer leaves at zero, a count of array positions) and about
 // twenty bytes of headers on each term's list of documents, most terms of
-// mail being in a handful of messages. On 10,000 generated messages this
-// format takes the index from 0.66 to 0.33 times the raw mail, with the
-// same answers: positions are all still there, for phrases.
+// mail being in a handful of messages. On 100,000 generated messages
+// (1.25 GB) this format takes the index from 694 MB to 351 MB, 0.28 times
+// the raw mail, with the same answers: positions are all still there, for
+// phrases. Writing less also makes indexing faster.
 //
 // What differs from upstream, all in the postings of the inverted index
 // (stored fields, doc values, dictionaries and the file layout are as in
@@ -29,6 +30,8 @@
 //     relative to its postings, so they take one or two bytes, not five;
 //   - a norm is a one-byte code of the field's length (normCode), not the
 //     length itself;
+//   - a merge releases its inputs' mapped pages as it goes, and
+//     ReleasePages does so for any segment (pages.go);
 //   - the footer's version is 17 and only 17 is read; the vector (faiss)
 //     sections, behind the "vectors" build tag upstream, are left out.
 //
