@@ -171,6 +171,31 @@ func slicesClone(s []uint64) []uint64 {
 	return append([]uint64(nil), s...)
 }
 
+// writeSegment writes c's documents as a segment file at path and opens
+// it (see openSegment).
+func writeSegment(t *testing.T, path string, c *locCorpus) seg.Segment {
+	t.Helper()
+	s, _, err := zapPlugin.New(c.docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := PersistSegmentBase(s.(*SegmentBase), path); err != nil {
+		t.Fatal(err)
+	}
+	return openSegment(t, path)
+}
+
+// openSegment opens the segment file at path until the test ends.
+func openSegment(t *testing.T, path string) seg.Segment {
+	t.Helper()
+	f, err := zapPlugin.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
 // TestLocations writes segments with plain locations (body), array
 // positions (addr) and offsets (raw), and reads every location back: from
 // a new segment, after a merge that copies location bytes (same fields)
@@ -178,32 +203,14 @@ func slicesClone(s []uint64) []uint64 {
 func TestLocations(t *testing.T) {
 	dir := t.TempDir()
 	open := func(name string, c *locCorpus) seg.Segment {
-		s, _, err := zapPlugin.New(c.docs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, name)
-		if err := PersistSegmentBase(s.(*SegmentBase), path); err != nil {
-			t.Fatal(err)
-		}
-		f, err := zapPlugin.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { f.Close() })
-		return f
+		return writeSegment(t, filepath.Join(dir, name), c)
 	}
 	merge := func(name string, segs ...seg.Segment) seg.Segment {
 		path := filepath.Join(dir, name)
 		if _, _, err := zapPlugin.Merge(segs, make([]*roaring.Bitmap, len(segs)), path, nil, nil); err != nil {
 			t.Fatal(err)
 		}
-		f, err := zapPlugin.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { f.Close() })
-		return f
+		return openSegment(t, path)
 	}
 
 	a, b, x := newLocCorpus("a", 300, 1, false), newLocCorpus("b", 200, 2, false), newLocCorpus("c", 50, 3, true)

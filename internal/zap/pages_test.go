@@ -39,19 +39,8 @@ func TestReleasePages(t *testing.T) {
 		t.Skip("resident pages are read from /proc/self/smaps")
 	}
 	c := newLocCorpus("r", 400, 9, false)
-	sb, _, err := zapPlugin.New(c.docs)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "r.zap")
-	if err := PersistSegmentBase(sb.(*SegmentBase), path); err != nil {
-		t.Fatal(err)
-	}
-	s, err := zapPlugin.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := writeSegment(t, path, c)
 	mm := s.(*Segment).mm
 	want := bytes.Clone(mm) // touches every page
 	if kb := residentKB(t, path); kb < len(mm)/2048 {
