@@ -189,7 +189,7 @@ func SanitizeHTML(s string, opts SanitizeOptions) (res SanitizeResult) {
 			b.WriteString("</" + t.Data + ">")
 		case html.TextToken:
 			if inStyle {
-				b.WriteString(cssHandlerLike.ReplaceAllString(sanitizeCSS(t.Data, opts, &res), `$1\3d `))
+				b.WriteString(cssHandlerLike().ReplaceAllString(sanitizeCSS(t.Data, opts, &res), `$1\3d `))
 				continue
 			}
 			b.WriteString(escapeHTML(t.Data))
@@ -201,7 +201,7 @@ func SanitizeHTML(s string, opts SanitizeOptions) (res SanitizeResult) {
 
 // cssHandlerLike matches what would read as an event handler attribute
 // (" onload=") in CSS text, where '=' can only be an attribute selector.
-var cssHandlerLike = regexp.MustCompile(`(?i)([\s"'/]on[a-z]+\s*)=`)
+var cssHandlerLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)([\s"'/]on[a-z]+\s*)=`) })
 
 // writeTag writes a start tag with its attribute values escaped.
 func writeTag(b *strings.Builder, t html.Token) {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailkeep/mailkeep/archive"
@@ -179,7 +180,7 @@ func displayName(a index.AttachmentInfo) string {
 }
 
 // urlPattern finds links in plain text.
-var urlPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
+var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`https?://[^\s<>"]+`) })
 
 // renderText escapes a plain text body, links its http(s) URLs and marks
 // quoted lines.
@@ -192,7 +193,7 @@ func renderText(text string) template.HTML {
 			b.WriteString(`<span class="quote">`)
 		}
 		last := 0
-		for _, m := range urlPattern.FindAllStringIndex(line, -1) {
+		for _, m := range urlPattern().FindAllStringIndex(line, -1) {
 			end := m[1]
 			for end > m[0] && strings.ContainsRune(".,;:!?)]}'", rune(line[end-1])) {
 				end--

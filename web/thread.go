@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailkeep/mailkeep/archive"
@@ -106,7 +107,7 @@ func (s *Server) threadHeaders(id archive.ID) (mid string, parents []string) {
 	mid = strings.Trim(strings.TrimSpace(hdr.Get("Message-Id")), "<>")
 	for _, k := range []string{"References", "In-Reply-To"} {
 		for _, v := range hdr.Values(k) {
-			for _, m := range msgIDPattern.FindAllStringSubmatch(v, -1) {
+			for _, m := range msgIDPattern().FindAllStringSubmatch(v, -1) {
 				parents = append(parents, m[1])
 			}
 		}
@@ -114,15 +115,17 @@ func (s *Server) threadHeaders(id archive.ID) (mid string, parents []string) {
 	return mid, parents
 }
 
-var msgIDPattern = regexp.MustCompile(`<([^<>\s]+)>`)
+var msgIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<([^<>\s]+)>`) })
 
 // replyPrefix matches the reply and forward markers of several languages.
-var replyPrefix = regexp.MustCompile(`(?i)^\s*((re|fw|fwd|aw|sv|vs|wg|tr|rif|r|odp|antw|ответ|отв|απ|σχετ|回复|答复|转发)\s*(\[\d+\])?\s*[:：]\s*)+`)
+var replyPrefix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*((re|fw|fwd|aw|sv|vs|wg|tr|rif|r|odp|antw|ответ|отв|απ|σχετ|回复|答复|转发)\s*(\[\d+\])?\s*[:：]\s*)+`)
+})
 
 // threadSubject is a subject without reply markers, usable in a phrase
 // ("" when it is empty or cannot be one).
 func threadSubject(s string) string {
-	s = strings.TrimSpace(replyPrefix.ReplaceAllString(s, ""))
+	s = strings.TrimSpace(replyPrefix().ReplaceAllString(s, ""))
 	s = strings.Map(func(r rune) rune {
 		if r == '"' || r == '(' || r == ')' || r < 0x20 {
 			return ' '
