@@ -47,6 +47,49 @@ const (
 	locsBits    = 2
 )
 
+// postingBufs are the buffers addPosting reuses from one posting to the
+// next.
+type postingBufs struct {
+	args []uint64     // the encoded locations
+	locs []interimLoc // a merge's locations, read from a segment
+}
+
+// addPosting writes a posting of field in document docNum: its frequency,
+// the kind of its locations and (when freq > 0) its norm to tf, and its
+// locations, in the form of their kind, to loc. Both the writer of a new
+// segment and a merge that re-encodes postings use it.
+func addPosting(tf, loc *chunkedIntCoder, b *postingBufs, docNum, field, freq, normBits uint64, locs []interimLoc) error {
+	kind := locsKind(uint64(len(locs)), freq)
+	var prev uint64
+	for _, l := range locs {
+		if !plainLoc(prev, field, uint64(l.fieldID), l.pos, l.start, l.end, len(l.arrayposs)) {
+			kind = locsGeneral
+			break
+		}
+		prev = l.pos
+	}
+	var err error
+	if freq > 0 {
+		err = tf.Add(docNum, encodeFreqHasLocs(freq, kind), normBits)
+	} else {
+		err = tf.Add(docNum, encodeFreqHasLocs(freq, kind)) // no norm
+	}
+	if err != nil || kind == locsNone {
+		return err
+	}
+	b.args, prev = b.args[:0], 0
+	for _, l := range locs {
+		b.args = appendLoc(b.args, kind == locsPlain, prev, field, uint64(l.fieldID), l.pos, l.start, l.end, l.arrayposs)
+		prev = l.pos
+	}
+	if kind == locsGeneral {
+		if err := loc.Add(docNum, uint64(uvarintsLen(b.args))); err != nil {
+			return err
+		}
+	}
+	return loc.Add(docNum, b.args...)
+}
+
 // locsKind is the kind of n locations of a posting of frequency freq, plain
 // unless a location says otherwise (see plainLoc).
 func locsKind(n, freq uint64) uint64 {

@@ -248,13 +248,13 @@ func mergeTermFreqNormLocsByCopying(term []byte, postItr *PostingsIterator,
 
 func mergeTermFreqNormLocs(fieldsMap map[string]uint16, field uint64, term []byte, postItr *PostingsIterator,
 	newDocNums []uint64, newRoaring *roaring.Bitmap,
-	tfEncoder *chunkedIntCoder, locEncoder *chunkedIntCoder, bufLoc []uint64) (
-	lastDocNum uint64, lastFreq uint64, lastNorm uint64, bufLocOut []uint64, err error) {
+	tfEncoder *chunkedIntCoder, locEncoder *chunkedIntCoder, bufs *postingBufs) (
+	lastDocNum uint64, lastFreq uint64, lastNorm uint64, err error) {
 	next, err := postItr.Next()
 	for next != nil && err == nil {
 		hitNewDocNum := newDocNums[next.Number()]
 		if hitNewDocNum == docDropped {
-			return 0, 0, 0, nil, fmt.Errorf("see hit with dropped docNum")
+			return 0, 0, 0, fmt.Errorf("see hit with dropped docNum")
 		}
 
 		newRoaring.Add(uint32(hitNewDocNum))
@@ -264,49 +264,17 @@ func mergeTermFreqNormLocs(fieldsMap map[string]uint16, field uint64, term []byt
 		if pi, ok := next.(*Posting); ok {
 			nextNorm = pi.NormUint64()
 		} else {
-			return 0, 0, 0, nil, fmt.Errorf("unexpected posting type %T", next)
+			return 0, 0, 0, fmt.Errorf("unexpected posting type %T", next)
 		}
 
-		locs := next.Locations()
-		kind := locsKind(uint64(len(locs)), nextFreq)
-		var prev uint64
-		for _, loc := range locs {
-			if !plainLoc(prev, field, uint64(fieldsMap[loc.Field()]-1),
-				loc.Pos(), loc.Start(), loc.End(), len(loc.ArrayPositions())) {
-				kind = locsGeneral
-				break
-			}
-			prev = loc.Pos()
+		bufs.locs = bufs.locs[:0]
+		for _, l := range next.Locations() {
+			bufs.locs = append(bufs.locs, interimLoc{fieldID: fieldsMap[l.Field()] - 1,
+				pos: l.Pos(), start: l.Start(), end: l.End(), arrayposs: l.ArrayPositions()})
 		}
-
-		if nextFreq > 0 {
-			err = tfEncoder.Add(hitNewDocNum,
-				encodeFreqHasLocs(nextFreq, kind), nextNorm)
-		} else {
-			err = tfEncoder.Add(hitNewDocNum,
-				encodeFreqHasLocs(nextFreq, kind))
-		}
+		err = addPosting(tfEncoder, locEncoder, bufs, hitNewDocNum, field, nextFreq, nextNorm, bufs.locs)
 		if err != nil {
-			return 0, 0, 0, nil, err
-		}
-
-		if kind != locsNone {
-			bufLoc, prev = bufLoc[:0], 0
-			for _, loc := range locs {
-				bufLoc = appendLoc(bufLoc, kind == locsPlain, prev, field, uint64(fieldsMap[loc.Field()]-1),
-					loc.Pos(), loc.Start(), loc.End(), loc.ArrayPositions())
-				prev = loc.Pos()
-			}
-			if kind == locsGeneral {
-				err = locEncoder.Add(hitNewDocNum, uint64(uvarintsLen(bufLoc)))
-				if err != nil {
-					return 0, 0, 0, nil, err
-				}
-			}
-			err = locEncoder.Add(hitNewDocNum, bufLoc...)
-			if err != nil {
-				return 0, 0, 0, nil, err
-			}
+			return 0, 0, 0, err
 		}
 
 		lastDocNum = hitNewDocNum
@@ -316,7 +284,7 @@ func mergeTermFreqNormLocs(fieldsMap map[string]uint16, field uint64, term []byt
 		next, err = postItr.Next()
 	}
 
-	return lastDocNum, lastFreq, lastNorm, bufLoc, err
+	return lastDocNum, lastFreq, lastNorm, err
 }
 
 func writePostings(postings *roaring.Bitmap, tfEncoder, locEncoder *chunkedIntCoder,

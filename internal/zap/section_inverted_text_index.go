@@ -85,7 +85,7 @@ func mergeAndPersistInvertedSection(segments []*SegmentBase, dropsIn []*roaring.
 	updatedFields map[string]*index.UpdateFieldInfo, w *CountHashWriter,
 	closeCh chan struct{}) (map[int]int, uint64, error) {
 	var bufMaxVarintLen64 []byte = make([]byte, binary.MaxVarintLen64)
-	var bufLoc []uint64
+	var bufs postingBufs
 
 	var postings *PostingsList
 	var postItr *PostingsIterator
@@ -256,9 +256,9 @@ func mergeAndPersistInvertedSection(segments []*SegmentBase, dropsIn []*roaring.
 					term, postItr, newDocNums[itrI], newRoaring,
 					tfEncoder, locEncoder)
 			} else {
-				lastDocNum, lastFreq, lastNorm, bufLoc, err = mergeTermFreqNormLocs(
+				lastDocNum, lastFreq, lastNorm, err = mergeTermFreqNormLocs(
 					fieldsMap, uint64(fieldID), term, postItr, newDocNums[itrI], newRoaring,
-					tfEncoder, locEncoder, bufLoc)
+					tfEncoder, locEncoder, &bufs)
 			}
 			if err != nil {
 				return nil, 0, err
@@ -456,7 +456,7 @@ func (io *invertedIndexOpaque) writeDicts(w *CountHashWriter) (dictOffsets []uin
 	// while processing each individual field-term section
 	tfEncoder := newChunkedIntCoder(1024, uint64(len(io.results)-1))
 	locEncoder := newChunkedIntCoder(1024, uint64(len(io.results)-1))
-	var locArgs []uint64
+	var bufs postingBufs
 
 	var docTermMap [][]byte
 
@@ -509,48 +509,10 @@ func (io *invertedIndexOpaque) writeDicts(w *CountHashWriter) (dictOffsets []uin
 
 				docLocs := locs[locOffset : locOffset+freqNorm.numLocs]
 				locOffset += freqNorm.numLocs
-				kind := locsKind(uint64(len(docLocs)), freqNorm.freq)
-				var prev uint64
-				for _, loc := range docLocs {
-					if !plainLoc(prev, uint64(fieldID), uint64(loc.fieldID),
-						loc.pos, loc.start, loc.end, len(loc.arrayposs)) {
-						kind = locsGeneral
-						break
-					}
-					prev = loc.pos
-				}
-
-				// check if freq/norm is enabled
-				if freqNorm.freq > 0 {
-					err = tfEncoder.Add(docNum,
-						encodeFreqHasLocs(freqNorm.freq, kind),
-						uint64(math.Float32bits(freqNorm.norm)))
-				} else {
-					// if disabled, then skip the norm part
-					err = tfEncoder.Add(docNum,
-						encodeFreqHasLocs(freqNorm.freq, kind))
-				}
+				err = addPosting(tfEncoder, locEncoder, &bufs, docNum, uint64(fieldID),
+					freqNorm.freq, uint64(math.Float32bits(freqNorm.norm)), docLocs)
 				if err != nil {
 					return nil, err
-				}
-
-				if kind != locsNone {
-					locArgs, prev = locArgs[:0], 0
-					for _, loc := range docLocs {
-						locArgs = appendLoc(locArgs, kind == locsPlain, prev, uint64(fieldID), uint64(loc.fieldID),
-							loc.pos, loc.start, loc.end, loc.arrayposs)
-						prev = loc.pos
-					}
-					if kind == locsGeneral {
-						err = locEncoder.Add(docNum, uint64(uvarintsLen(locArgs)))
-						if err != nil {
-							return nil, err
-						}
-					}
-					err = locEncoder.Add(docNum, locArgs...)
-					if err != nil {
-						return nil, err
-					}
 				}
 
 				freqNormOffset++
