@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/mailkeep/mailkeep/internal/mailgen"
 )
 
@@ -47,4 +49,27 @@ func BenchmarkBatchCommit(b *testing.B) {
 	if os.Getenv("MAILKEEP_BENCH_DETAIL") == "1" {
 		b.Logf("stage %s, commit %s", stage, commit)
 	}
+}
+
+// BenchmarkCompress compresses generated messages one by one with the
+// archive's encoder settings, and reports the stored share of the bytes.
+func BenchmarkCompress(b *testing.B) {
+	msgs := mailgen.Generate(mailgen.Options{Seed: 1}, 3000)
+	var total int64
+	for _, m := range msgs {
+		total += int64(len(m.Raw))
+	}
+	enc := encoders.Get().(*zstd.Encoder)
+	defer encoders.Put(enc)
+	var out []byte
+	var stored int64
+	b.SetBytes(total)
+	for b.Loop() {
+		stored = 0
+		for _, m := range msgs {
+			out = enc.EncodeAll(m.Raw, out[:0])
+			stored += int64(len(out))
+		}
+	}
+	b.ReportMetric(float64(stored)/float64(total), "ratio")
 }

@@ -80,6 +80,10 @@ type Account struct {
 	// MaxMessageSize is the largest message fetched, in bytes; larger ones
 	// are skipped and reported.
 	MaxMessageSize int64 `key:"max_message_size,size"`
+	// Connections is how many IMAP connections a fetch of this account
+	// uses at once, each archiving a different mailbox (1 to
+	// MaxConnections). Zero for POP3 accounts, which have one mailbox.
+	Connections int `key:"connections"`
 	// Auth is how to log in: plain (IMAP LOGIN / POP3 USER and PASS) or, for
 	// POP3, apop (APOP when the server's greeting offers it).
 	Auth Auth `key:"auth"`
@@ -135,6 +139,8 @@ const (
 	DefaultCron           = "0 3 * * *"
 	DefaultStaleAfter     = 72 * time.Hour
 	DefaultMaxMessageSize = 100 * 1000 * 1000 // 100MB
+	DefaultConnections    = 2
+	MaxConnections        = 8 // servers limit connections per user (Gmail: 15, Dovecot: 10 per IP)
 )
 
 // Default returns the configuration used for keys the file leaves out (and
@@ -193,6 +199,9 @@ func (a *Account) setDefaults(set func(key string) bool) {
 	}
 	if a.Protocol == IMAP && !set("include") {
 		a.Include = []string{"*"}
+	}
+	if a.Protocol == IMAP && !set("connections") {
+		a.Connections = DefaultConnections
 	}
 	if a.Protocol == POP3 && !set("delete") {
 		a.Delete = DeletePolicy{Mode: DeleteNever}

@@ -115,6 +115,7 @@ var envValues = map[string]string{
 	"exclude":          "B",
 	"delete":           "never",
 	"max_message_size": "1",
+	"connections":      "1",
 	"auth":             "plain",
 }
 

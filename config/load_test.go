@@ -22,10 +22,11 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	home, pop := c.Accounts[0], c.Accounts[1]
 	if home.Port != 993 || home.Security != SecurityTLS || !reflect.DeepEqual(home.Include, []string{"*"}) ||
-		home.Exclude != nil || home.Delete != (DeletePolicy{}) || home.MaxMessageSize != DefaultMaxMessageSize || home.Auth != AuthPlain {
+		home.Exclude != nil || home.Delete != (DeletePolicy{}) || home.MaxMessageSize != DefaultMaxMessageSize || home.Auth != AuthPlain ||
+		home.Connections != DefaultConnections {
 		t.Errorf("imap account defaults = %#v", home)
 	}
-	if pop.Port != 995 || pop.Include != nil || pop.Delete != (DeletePolicy{Mode: DeleteNever}) {
+	if pop.Port != 995 || pop.Include != nil || pop.Delete != (DeletePolicy{Mode: DeleteNever}) || pop.Connections != 0 {
 		t.Errorf("pop3 account defaults = %#v", pop)
 	}
 }
@@ -85,6 +86,7 @@ security = "none"
 username = "me"
 password_env = "X"
 max_message_size = 4096
+connections = 3
 include = ["INBOX", "Archive/*"]
 exclude = []
 `
@@ -111,7 +113,7 @@ exclude = []
 		}, {
 			Name: "big", Protocol: IMAP, Host: "localhost", Port: 143, Security: SecurityNone,
 			Username: "me", Secret: Secret{Env: "X"}, Include: []string{"INBOX", "Archive/*"}, Exclude: []string{},
-			MaxMessageSize: 4096, Auth: AuthPlain,
+			MaxMessageSize: 4096, Connections: 3, Auth: AuthPlain,
 		}},
 	}
 	c.from = nil

@@ -191,6 +191,12 @@ func (a *Account) validate(ps *problems, i int) {
 			ps.add(key("delete"), "%s", badDelete(string(a.Delete.Mode)))
 		}
 	}
+	switch {
+	case a.Protocol != IMAP && a.Connections != 0:
+		ps.add(key("connections"), "applies only to imap accounts (POP3 has a single mailbox)")
+	case a.Protocol == IMAP && (a.Connections < 1 || a.Connections > MaxConnections):
+		ps.add(key("connections"), "must be 1 to %d (want e.g. 2)", MaxConnections)
+	}
 	if a.MaxMessageSize <= 0 {
 		ps.add(key("max_message_size"), "must be positive (want e.g. \"100MB\")")
 	}

@@ -52,6 +52,9 @@ func TestErrors(t *testing.T) {
 		{"size", acct(`max_message_size = "lots"`), nil, "account[0].max_message_size", `"lots" is not a size`},
 		{"size type", acct(`max_message_size = true`), nil, "account[0].max_message_size", `expected a size like "100MB"`},
 		{"zero size", acct(`max_message_size = 0`), nil, "account[0].max_message_size", "must be positive"},
+		{"zero connections", acct(`connections = 0`), nil, "account[0].connections", "must be 1 to 8"},
+		{"many connections", acct(`connections = 20`), nil, "account[0].connections", "must be 1 to 8"},
+		{"pop3 connections", pop(`connections = 2`), nil, "account[0].connections", "applies only to imap accounts"},
 		{"date", `archive_dir = 1979-05-27`, nil, "archive_dir", "expected a string, got a date-time"},
 
 		// Missing fields.

@@ -78,6 +78,10 @@ type Account struct {
 
 	MaxMessageSize int64 // messages larger than this are skipped and reported; 0 means no limit
 
+	// Connections is how many IMAP connections a run uses at once, each
+	// syncing a different mailbox. 0 means 2.
+	Connections int
+
 	// Timeout bounds every single network wait (connect, each read and
 	// write). 0 means 60 s.
 	Timeout time.Duration

@@ -71,6 +71,7 @@ func fetchAccount(acct config.Account) (fetch.Account, error) {
 		Exclude:        acct.Exclude,
 		APOP:           acct.Auth == config.AuthAPOP,
 		MaxMessageSize: acct.MaxMessageSize,
+		Connections:    acct.Connections,
 	}
 	switch acct.Delete.Mode {
 	case config.DeleteAfterArchive:

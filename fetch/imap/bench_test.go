@@ -52,6 +52,12 @@ func TestBenchFetchDovecot(t *testing.T) {
 		s.DeliverMaildir(t, b, msgs)
 	}
 	boxes := len(byBox)
+	// Dovecot builds its index and cache of a mailbox (UIDs, dates, sizes)
+	// the first time a client lists it: do that here, so that the first
+	// tool measured does not pay for it and the second one get it free.
+	for b := range byBox {
+		s.Warm(t, b)
+	}
 	t.Logf("delivered %d messages (%s, %d mailboxes) in %v", n, fetch.HumanBytes(total), boxes, time.Since(start).Round(time.Millisecond))
 	byBox = nil
 	debug.FreeOSMemory() // the generated mail, so that returning it does not overlap the runs

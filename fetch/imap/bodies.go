@@ -118,7 +118,7 @@ func (bs *boxSync) waitCommit() error {
 	if err := <-f.done; err != nil {
 		return fetch.Permanent(err)
 	}
-	bs.commits++
+	bs.commits.Add(1)
 	bs.st, bs.stored = f.st, true
 	return nil
 }

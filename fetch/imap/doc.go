@@ -31,10 +31,15 @@
 // locations marked gone, with a warning in the report; the messages stay
 // in the archive. A mailbox only left out by the patterns is untouched.
 //
-// One connection serves every mailbox of the account. The archive's side
-// of each mailbox (its state and its locations counted per UIDVALIDITY)
-// is read a few mailboxes ahead and in parallel, while the server
-// answers; the locations themselves, a row per message, are read once,
+// Account.Connections connections (default 2) work at once, each taking
+// the next mailbox not yet synced, so that a first fetch of several large
+// mailboxes keeps both the server and the cores busy; a server that
+// refuses a further connection is used over those it accepted. The
+// password source runs once per run, whatever the number of logins.
+//
+// The archive's side of each mailbox (its state and its locations counted
+// per UIDVALIDITY) is read a few mailboxes ahead and in parallel, while
+// the server answers; the locations themselves, a row per message, are read once,
 // and only for a mailbox that may have changed. Each network wait has its
 // own deadline (Account.Timeout, default 60 s) and a cancelled context
 // closes the connection. A broken connection is retried with the

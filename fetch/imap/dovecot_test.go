@@ -305,3 +305,30 @@ func TestDovecotSizeLimit(t *testing.T) {
 	}
 	checkArchived(t, arc, "acct", "INBOX", s.Bodies(t, "INBOX"))
 }
+
+// TestDovecotConnectionLimit: Dovecot with mail_max_userip_connections = 2,
+// one of them the test's own (dovecottest keeps its connection open),
+// turns the fetch's further connections away; the run archives
+// everything over the one it has, without a warning or a retry.
+func TestDovecotConnectionLimit(t *testing.T) {
+	t.Parallel()
+	s := dovecottest.Start(t, dovecottest.Options{Config: "protocol imap {\n  mail_max_userip_connections = 2\n}\n"})
+	want := map[string]map[uint32][]byte{}
+	for i, b := range []string{"INBOX", "A", "B"} {
+		msgs := testMessages(10*i, 4)
+		want[b] = mapOf(fetchtest.Deliver(t, s, b, msgs...), msgs)
+	}
+	acct := fetchtest.DovecotAccount(s, s.Addr(dovecottest.IMAP), fetch.None)
+	acct.Connections = 3
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunSources(t, context.Background(), arc, fetch.Options{Backoff: fetchtest.InstantBackoff(1)}, New(acct, Options{}))
+	if a := rep.Accounts[0]; !rep.OK() || len(a.Warnings) != 0 || rep.Totals().New != 12 {
+		t.Errorf("report: %s %+v, want 12 new and no warning", rep.Summary(), a)
+	}
+	for b, m := range want {
+		checkArchived(t, arc, "acct", b, m)
+	}
+	if log := s.Log(); !strings.Contains(log, "Maximum number of connections") {
+		t.Errorf("Dovecot did not refuse a connection; its log:\n%s", log)
+	}
+}

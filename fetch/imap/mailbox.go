@@ -20,6 +20,8 @@ type boxRun struct {
 }
 
 func (r *run) box(name string) *boxRun {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	br := r.boxes[name]
 	if br == nil {
 		br = &boxRun{failed: map[uint32]string{}, skipped: map[uint32]string{}}
@@ -328,7 +330,7 @@ func (bs *boxSync) commit(ctx context.Context, b *fetch.Batch, gone, changed int
 	if _, err := bs.s.Commit(ctx, bs.name, b); err != nil {
 		return fetch.Permanent(err)
 	}
-	bs.commits++
+	bs.commits.Add(1)
 	if bs.pending != nil {
 		bs.st, bs.stored, bs.pending = *bs.pending, true, nil
 	}

@@ -59,9 +59,9 @@ type ahead struct {
 }
 
 // startPrefetch starts reading the mailboxes in names, in that order.
-func startPrefetch(ctx context.Context, s *fetch.Session, names []string) *prefetcher {
+func startPrefetch(ctx context.Context, s *fetch.Session, names []string, workers int) *prefetcher {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &prefetcher{s: s, cancel: cancel, slots: make(chan struct{}, min(runtime.GOMAXPROCS(0), 4)+1),
+	p := &prefetcher{s: s, cancel: cancel, slots: make(chan struct{}, max(min(runtime.GOMAXPROCS(0), 4), workers)+1),
 		boxes: make(map[string]*ahead, len(names))}
 	var order []*ahead
 	for _, name := range names {

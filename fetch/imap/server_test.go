@@ -46,6 +46,8 @@ type memServer struct {
 	sent       bytes.Buffer // what clients sent to addr
 	fetchHook  fetchHook
 	selectFail map[string]bool // EXAMINE of these mailboxes fails
+	sessions   int             // logged in on the recorded listener now
+	peak       int             // the most sessions at once
 }
 
 // fetchHook replaces a body FETCH (one with a body section); inner is the
@@ -55,6 +57,7 @@ type fetchHook func(inner imapserver.Session, w *imapserver.FetchWriter, set goi
 type memOptions struct {
 	tls      *tls.Config // offer STARTTLS
 	loginOff bool        // no LOGIN without TLS
+	maxConns int         // refuse a login beyond this many sessions at once; 0: no limit
 }
 
 func newMemServer(t testing.TB) *memServer { return newMemServerOpts(t, memOptions{}) }
@@ -115,7 +118,43 @@ func (nopLogger) Printf(string, ...any) {}
 // hookSession lets a test replace body FETCHes.
 type hookSession struct {
 	imapserver.Session
-	s *memServer
+	s        *memServer
+	loggedIn bool
+}
+
+func (h *hookSession) Login(user, pass string) error {
+	h.s.mu.Lock()
+	full := h.s.opts.maxConns > 0 && h.s.sessions >= h.s.opts.maxConns
+	h.s.mu.Unlock()
+	if full {
+		return &goimap.Error{Type: goimap.StatusResponseTypeNo, Code: goimap.ResponseCodeLimit, Text: "too many connections"}
+	}
+	if err := h.Session.Login(user, pass); err != nil {
+		return err
+	}
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	h.loggedIn = true
+	h.s.sessions++
+	h.s.peak = max(h.s.peak, h.s.sessions)
+	return nil
+}
+
+func (h *hookSession) Close() error {
+	h.s.mu.Lock()
+	if h.loggedIn {
+		h.s.sessions--
+		h.loggedIn = false
+	}
+	h.s.mu.Unlock()
+	return h.Session.Close()
+}
+
+// peakSessions returns the most sessions that were logged in at once.
+func (s *memServer) peakSessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
 }
 
 func (h *hookSession) Fetch(w *imapserver.FetchWriter, set goimap.NumSet, opts *goimap.FetchOptions) error {

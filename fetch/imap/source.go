@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	goimap "github.com/emersion/go-imap/v2"
 
@@ -47,16 +51,23 @@ func (s *Source) Name() string { return s.acct.Name }
 // resumes where it stopped; as long as each attempt makes progress
 // (commits a batch), the attempts start counting again.
 func (s *Source) Sync(ctx context.Context, ss *fetch.Session) error {
-	r := &run{src: s, s: ss, boxes: map[string]*boxRun{}}
+	acct := s.acct
+	if pw := acct.Password; pw != nil {
+		// Each connection logs in: the password source (a command,
+		// perhaps one that asks the user) runs once per run.
+		once := sync.OnceValues(func() (string, error) { return pw(ctx) })
+		acct.Password = func(context.Context) (string, error) { return once() }
+	}
+	r := &run{src: s, acct: acct, s: ss, boxes: map[string]*boxRun{}}
 	for {
-		before := r.commits
+		before := r.commits.Load()
 		err := ss.Backoff().Retry(ctx, r.attempt, func(attempt int, err error, wait time.Duration) {
 			ss.Log().Warn("IMAP connection failed, retrying", "attempt", attempt, "err", err, "wait", wait.Round(time.Millisecond))
 		})
 		if err == nil {
 			return nil
 		}
-		if fetch.IsPermanent(err) || ctx.Err() != nil || r.commits == before {
+		if fetch.IsPermanent(err) || ctx.Err() != nil || r.commits.Load() == before {
 			if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 				err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 			}
@@ -69,11 +80,13 @@ func (s *Source) Sync(ctx context.Context, ss *fetch.Session) error {
 // run is one Sync: what survives from one connection attempt to the next.
 type run struct {
 	src     *Source
+	acct    fetch.Account // src's, its password read once
 	s       *fetch.Session
 	listed  []mailbox // nil until LIST succeeded
 	done    map[string]bool
 	boxes   map[string]*boxRun
-	commits int // batches committed, to tell progress from a failure loop
+	commits atomic.Int64 // batches committed, to tell progress from a failure loop
+	mu      sync.Mutex   // guards done and boxes while connections run
 }
 
 // mailbox is one LIST entry.
@@ -82,17 +95,23 @@ type mailbox struct {
 	delim rune
 }
 
-// attempt connects and syncs every mailbox not done yet.
+// attempt connects and syncs every mailbox not done yet, over up to
+// Account.Connections connections at once, each taking the next mailbox
+// in turn. The first connection lists the mailboxes; a further one that
+// cannot be opened (a server limiting connections per user) only leaves
+// the work to the others. A connection that breaks stops taking mailboxes,
+// and its error ends the attempt once the others have finished theirs:
+// the next attempt resumes what is not done.
 func (r *run) attempt(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	cn, err := dial(ctx, r.src.acct)
+	cn, err := dial(ctx, r.acct)
 	if err != nil {
 		return err
 	}
 	defer cn.close()
-	r.s.Log().Debug("connected", "addr", cn.addr, "security", r.src.acct.Security, "condstore", cn.condstore)
+	r.s.Log().Debug("connected", "addr", cn.addr, "security", r.acct.Security, "condstore", cn.condstore)
 	if r.listed == nil {
 		boxes, err := listMailboxes(cn)
 		if err != nil {
@@ -109,9 +128,41 @@ func (r *run) attempt(ctx context.Context) error {
 			todo = append(todo, mb.name)
 		}
 	}
-	pre := startPrefetch(ctx, r.s, todo)
+	conns := r.acct.Connections
+	if conns == 0 {
+		conns = 2
+	}
+	conns = max(1, min(conns, len(todo)))
+	pre := startPrefetch(ctx, r.s, todo, conns)
 	defer pre.stop()
+	queue := make(chan string, len(todo))
 	for _, name := range todo {
+		queue <- name
+	}
+	close(queue)
+	var g errgroup.Group
+	g.Go(func() error { return r.work(ctx, cn, queue, pre) })
+	for range conns - 1 {
+		g.Go(func() error {
+			extra, err := dial(ctx, r.acct)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r.s.Log().Info("a further IMAP connection failed; going on with fewer", "err", err)
+				return nil
+			}
+			defer extra.close()
+			return r.work(ctx, extra, queue, pre)
+		})
+	}
+	return g.Wait()
+}
+
+// work syncs the mailboxes it takes from queue over cn, until the queue is
+// empty or cn fails.
+func (r *run) work(ctx context.Context, cn *conn, queue <-chan string, pre *prefetcher) error {
+	for name := range queue {
 		err := r.syncMailbox(ctx, cn, name, pre)
 		pre.release(name)
 		var ierr *goimap.Error
@@ -126,7 +177,9 @@ func (r *run) attempt(ctx context.Context) error {
 		default:
 			return r.connErr(ctx, err)
 		}
+		r.mu.Lock()
 		r.done[name] = true
+		r.mu.Unlock()
 	}
 	return nil
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -392,7 +394,7 @@ func TestStarQuirk(t *testing.T) {
 }
 
 // TestMailboxError: a mailbox the server cannot open is a warning; the
-// others are archived over the same connection.
+// others are archived over the same connections (one login each).
 func TestMailboxError(t *testing.T) {
 	s := newMemServer(t)
 	for _, b := range []string{"A", "B", "C"} {
@@ -417,8 +419,88 @@ func TestMailboxError(t *testing.T) {
 			logins++
 		}
 	}
-	if logins != 1 {
-		t.Errorf("%d logins, want one connection for all mailboxes", logins)
+	if logins != 2 {
+		t.Errorf("%d logins, want two connections (the default) for all mailboxes", logins)
+	}
+}
+
+// TestConnections: the mailboxes are shared out over Account.Connections
+// connections working at once, and every message is archived once.
+func TestConnections(t *testing.T) {
+	for _, conns := range []int{0, 1, 3} {
+		t.Run(strconv.Itoa(conns), func(t *testing.T) {
+			s := newMemServer(t)
+			want := map[string]map[uint32][]byte{}
+			for i, b := range []string{"INBOX", "A", "B", "C", "D"} {
+				if b != "INBOX" {
+					s.create(b)
+				}
+				msgs := testMessages(100*i, 20)
+				want[b] = mapOf(s.deliver(b, msgs...), msgs)
+			}
+			// Slow bodies down, so that connections overlap.
+			s.setHook(func(inner imapserver.Session, w *imapserver.FetchWriter, set goimap.NumSet, opts *goimap.FetchOptions) error {
+				time.Sleep(20 * time.Millisecond)
+				return inner.Fetch(w, set, opts)
+			})
+			acct := s.account()
+			acct.Connections = conns
+			var asked atomic.Int32
+			acct.Password = func(context.Context) (string, error) {
+				asked.Add(1)
+				return testPassword, nil
+			}
+			arc := fetchtest.OpenArchive(t, nil)
+			rep := fetchtest.RunOK(t, arc, New(acct, Options{BatchMessages: 5}))
+			if n := asked.Load(); n != 1 {
+				t.Errorf("password source ran %d times, want once per run", n)
+			}
+			if tot := rep.Totals(); tot.New != 100 || tot.Seen != 100 {
+				t.Errorf("totals = %+v, want 100 new", tot)
+			}
+			for b, m := range want {
+				checkArchived(t, arc, "acct", b, m)
+			}
+			wantPeak := map[int]int{0: 2, 1: 1, 3: 3}[conns]
+			if got := s.peakSessions(); got != wantPeak {
+				t.Errorf("at most %d sessions at once, want %d", got, wantPeak)
+			}
+			if rep := fetchtest.RunOK(t, arc, New(acct, Options{})); rep.Totals().Seen != 0 {
+				t.Errorf("re-run: %s", rep.Summary())
+			}
+		})
+	}
+}
+
+// TestConnectionLimit: a server that refuses a second connection is used
+// over the first one alone, without a warning.
+func TestConnectionLimit(t *testing.T) {
+	s := newMemServerOpts(t, memOptions{maxConns: 1})
+	for i, b := range []string{"A", "B", "C"} {
+		s.create(b)
+		s.deliver(b, testMessages(10*i, 3)...)
+	}
+	acct := s.account()
+	acct.Connections = 4
+	arc := fetchtest.OpenArchive(t, nil)
+	rep := fetchtest.RunOK(t, arc, New(acct, Options{}))
+	if tot := rep.Totals(); tot.New != 9 {
+		t.Errorf("totals = %+v, want 9 new", tot)
+	}
+	if a := rep.Accounts[0]; len(a.Warnings) != 0 || a.Error != "" {
+		t.Errorf("account report = %+v, want no warning", a)
+	}
+	if got := s.peakSessions(); got != 1 {
+		t.Errorf("%d sessions at once, want 1", got)
+	}
+	logins := 0
+	for _, c := range s.commands() {
+		if strings.Contains(c, " LOGIN ") {
+			logins++
+		}
+	}
+	if logins != 4 { // the first and three refused; more would be a retry of the run
+		t.Errorf("%d logins, want 4 (three refused)", logins)
 	}
 }
 
