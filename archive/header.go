@@ -1,12 +1,10 @@
 package archive
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"mime"
 	"net/mail"
-	"net/textproto"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,24 +44,19 @@ func parseHeaderMeta(prefix []byte) headerMeta {
 		problems = append(problems, "no end of header")
 		end = len(prefix)
 	}
-	// A copy: prefix may be the message itself, which must not change.
-	head := bytes.TrimLeft(prefix[:end], " \t\r\n\ufeff")
-	head = append(head[:len(head):len(head)], "\r\n\r\n"...)
-	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(head)))
-	hdr, err := tp.ReadMIMEHeader()
-	if err != nil && len(hdr) == 0 {
+	f, ok := scanHeader(bytes.TrimLeft(prefix[:end], " \t\r\n\ufeff"))
+	if !ok {
 		problems = append(problems, "unreadable header")
 	}
-	get := func(k string) string { return clean(hdr.Get(k)) }
-	if d := get("Date"); d != "" {
+	if d := clean(f[fieldDate]); d != "" {
 		if t, err := parseDate(d); err == nil {
 			m.date = t
 		} else {
 			problems = append(problems, "bad date")
 		}
 	}
-	m.messageID = strings.Trim(strings.TrimSpace(get("Message-Id")), "<>")
-	m.from = decodeWords(get("From"))
+	m.messageID = strings.Trim(strings.TrimSpace(clean(f[fieldMessageID])), "<>")
+	m.from = decodeWords(clean(f[fieldFrom]))
 	if a, err := mail.ParseAddress(m.from); err == nil {
 		if a.Name != "" {
 			m.from = a.Name + " <" + a.Address + ">"
@@ -71,13 +64,79 @@ func parseHeaderMeta(prefix []byte) headerMeta {
 			m.from = a.Address
 		}
 	}
-	m.subject = decodeWords(get("Subject"))
+	m.subject = decodeWords(clean(f[fieldSubject]))
 	m.messageID, m.from, m.subject = limit(m.messageID), limit(m.from), limit(m.subject)
 	m.status = "ok"
 	if len(problems) > 0 {
 		m.status = strings.Join(problems, "; ")
 	}
 	return m
+}
+
+// The header fields the catalog keeps, as scanHeader returns them.
+const (
+	fieldDate = iota
+	fieldMessageID
+	fieldFrom
+	fieldSubject
+	numFields
+)
+
+var fieldNames = [numFields][]byte{[]byte("date"), []byte("message-id"), []byte("from"), []byte("subject")}
+
+// scanHeader returns the first Date, Message-ID, From and Subject fields
+// of head (a message's header without the blank line), unfolded the way
+// net/textproto does (each continuation line trimmed and joined by one
+// space, the value's leading space dropped), and whether head had any
+// field at all. Unlike textproto it takes a field name followed by space
+// before the colon ("From :", RFC 5322's obsolete syntax) for that field. It reads only what it returns: a
+// textproto.MIMEHeader of every field would cost a map, a canonical key
+// and a string for each, and stop at the first malformed line, where
+// this goes on to the next field.
+func scanHeader(head []byte) (f [numFields]string, ok bool) {
+	cur := -1 // the field whose continuation lines follow, or -1
+	var val []byte
+	var seen [numFields]bool
+	flush := func() {
+		if cur >= 0 {
+			f[cur] = string(bytes.TrimLeft(val, " \t"))
+			cur = -1
+		}
+	}
+	for len(head) > 0 {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if cur >= 0 {
+				val = append(append(val, ' '), bytes.TrimSpace(line)...)
+			}
+			continue
+		}
+		flush()
+		name, v, found := bytes.Cut(line, []byte(":"))
+		if !found {
+			continue
+		}
+		ok = true
+		name = bytes.TrimRight(name, " \t")
+		for i, n := range fieldNames {
+			if !seen[i] && bytes.EqualFold(name, n) {
+				seen[i] = true
+				cur, val = i, append(val[:0], v...)
+				break
+			}
+		}
+	}
+	flush()
+	return f, ok
 }
 
 // headerEnd returns the offset of the blank line ending the header (where

@@ -172,6 +172,9 @@ func (bs *boxSync) sync(ctx context.Context) (err error) {
 		return err
 	}
 
+	if len(todo) > 0 {
+		bs.busy()
+	}
 	bs.prog = progress{total: len(todo)}
 	for _, e := range todo {
 		bs.prog.totalBytes += e.size

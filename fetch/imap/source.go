@@ -87,6 +87,7 @@ type run struct {
 	boxes   map[string]*boxRun
 	commits atomic.Int64 // batches committed, to tell progress from a failure loop
 	mu      sync.Mutex   // guards done and boxes while connections run
+	busy    func()       // a mailbox has messages to fetch: open the other connections
 }
 
 // mailbox is one LIST entry.
@@ -97,11 +98,13 @@ type mailbox struct {
 
 // attempt connects and syncs every mailbox not done yet, over up to
 // Account.Connections connections at once, each taking the next mailbox
-// in turn. The first connection lists the mailboxes; a further one that
-// cannot be opened (a server limiting connections per user) only leaves
-// the work to the others. A connection that breaks stops taking mailboxes,
-// and its error ends the attempt once the others have finished theirs:
-// the next attempt resumes what is not done.
+// in turn. The first connection lists the mailboxes; the others are only
+// opened once a mailbox turns out to have messages to fetch, so that a
+// run without news costs one login. A further connection that cannot be
+// opened (a server limiting connections per user) only leaves the work to
+// the others. A connection that breaks stops taking mailboxes, and its
+// error ends the attempt once the others have finished theirs: the next
+// attempt resumes what is not done.
 func (r *run) attempt(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -140,10 +143,23 @@ func (r *run) attempt(ctx context.Context) error {
 		queue <- name
 	}
 	close(queue)
+	more, first := make(chan struct{}), make(chan struct{})
+	r.busy = sync.OnceFunc(func() { close(more) })
 	var g errgroup.Group
-	g.Go(func() error { return r.work(ctx, cn, queue, pre) })
+	g.Go(func() error {
+		defer close(first)
+		return r.work(ctx, cn, queue, pre)
+	})
 	for range conns - 1 {
 		g.Go(func() error {
+			select {
+			case <-more:
+			case <-first: // the first connection did it all
+				return nil
+			}
+			if len(queue) == 0 {
+				return nil
+			}
 			extra, err := dial(ctx, r.acct)
 			if err != nil {
 				if ctx.Err() != nil {

@@ -413,13 +413,7 @@ func TestMailboxError(t *testing.T) {
 	if tot := rep.Totals(); tot.New != 2 { // INBOX is empty
 		t.Errorf("totals = %+v, want A and C archived", tot)
 	}
-	logins := 0
-	for _, c := range s.commands() {
-		if strings.Contains(c, " LOGIN ") {
-			logins++
-		}
-	}
-	if logins != 2 {
+	if logins := logins(s.commands()); logins != 2 {
 		t.Errorf("%d logins, want two connections (the default) for all mailboxes", logins)
 	}
 }
@@ -465,8 +459,12 @@ func TestConnections(t *testing.T) {
 			if got := s.peakSessions(); got != wantPeak {
 				t.Errorf("at most %d sessions at once, want %d", got, wantPeak)
 			}
+			s.commands()
 			if rep := fetchtest.RunOK(t, arc, New(acct, Options{})); rep.Totals().Seen != 0 {
 				t.Errorf("re-run: %s", rep.Summary())
+			}
+			if n := logins(s.commands()); n != 1 {
+				t.Errorf("re-run without news logged in %d times, want once", n)
 			}
 		})
 	}
@@ -480,6 +478,12 @@ func TestConnectionLimit(t *testing.T) {
 		s.create(b)
 		s.deliver(b, testMessages(10*i, 3)...)
 	}
+	// Slow bodies down, so that mailboxes are left when the further
+	// connections are tried.
+	s.setHook(func(inner imapserver.Session, w *imapserver.FetchWriter, set goimap.NumSet, opts *goimap.FetchOptions) error {
+		time.Sleep(20 * time.Millisecond)
+		return inner.Fetch(w, set, opts)
+	})
 	acct := s.account()
 	acct.Connections = 4
 	arc := fetchtest.OpenArchive(t, nil)
@@ -493,13 +497,7 @@ func TestConnectionLimit(t *testing.T) {
 	if got := s.peakSessions(); got != 1 {
 		t.Errorf("%d sessions at once, want 1", got)
 	}
-	logins := 0
-	for _, c := range s.commands() {
-		if strings.Contains(c, " LOGIN ") {
-			logins++
-		}
-	}
-	if logins != 4 { // the first and three refused; more would be a retry of the run
+	if logins := logins(s.commands()); logins != 4 { // the first and three refused; more would be a retry of the run
 		t.Errorf("%d logins, want 4 (three refused)", logins)
 	}
 }
@@ -771,4 +769,15 @@ func TestPlaintextRefused(t *testing.T) {
 	if !fetch.IsPermanent(err) || !strings.Contains(err.Error(), "allow_plaintext") || !strings.Contains(err.Error(), "192.0.2.1") {
 		t.Errorf("dial = %v, want a permanent error naming the host and allow_plaintext", err)
 	}
+}
+
+// logins counts the LOGIN commands among cmds.
+func logins(cmds []string) int {
+	n := 0
+	for _, c := range cmds {
+		if strings.Contains(c, " LOGIN ") {
+			n++
+		}
+	}
+	return n
 }
