@@ -65,8 +65,14 @@ func Bench(tb testing.TB, what string, n int) int {
 	if os.Getenv("MAILKEEP_BENCH") != "1" {
 		tb.Skipf("set MAILKEEP_BENCH=1 to run the %s benchmark", what)
 	}
-	if v, err := strconv.Atoi(os.Getenv("MAILKEEP_BENCH_N")); err == nil && v > 0 {
+	return EnvInt("MAILKEEP_BENCH_N", n)
+}
+
+// EnvInt returns the positive number in the environment variable key, or
+// def.
+func EnvInt(key string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(key)); err == nil && v > 0 {
 		return v
 	}
-	return n
+	return def
 }
