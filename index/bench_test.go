@@ -194,12 +194,18 @@ func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 func sampleAnon() func() int64 {
 	done := make(chan struct{})
 	res := make(chan int64)
+	logf, _ := os.Create(os.Getenv("MAILKEEP_BENCH_RSSLOG")) // nil without it
 	go func() {
+		defer logf.Close()
 		var peak int64
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
-		for {
+		start := time.Now()
+		for i := 0; ; i++ {
 			peak = max(peak, statusField("RssAnon:"))
+			if logf != nil && i%10 == 0 {
+				fmt.Fprintf(logf, "%.1f %d %d\n", time.Since(start).Seconds(), statusField("RssAnon:")>>20, statusField("RssFile:")>>20)
+			}
 			select {
 			case <-done:
 				res <- peak

@@ -59,7 +59,7 @@ func PersistSegmentBase(sb *SegmentBase, path string) error {
 		_ = os.Remove(path)
 	}
 
-	_, err = persistSegmentBaseToWriter(sb, f)
+	_, err = persistSegmentBaseToWriter(sb, smallWrites{f})
 	if err != nil {
 		cleanup()
 		return err

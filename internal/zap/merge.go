@@ -73,7 +73,7 @@ func mergeSegmentBases(segmentBases []*SegmentBase, drops []*roaring.Bitmap, pat
 	}
 
 	// buffer the output
-	br := bufio.NewWriterSize(f, DefaultFileMergerBufferSize)
+	br := bufio.NewWriterSize(smallWrites{f}, DefaultFileMergerBufferSize)
 
 	// wrap it for counting (tracking offsets)
 	cr := NewCountHashWriterWithStatsReporter(br, s)
