@@ -56,6 +56,16 @@
 // documents without roaring headers: half the size of upstream's, with
 // the same answers.
 //
+// # Memory
+//
+// A build releases the resident pages of its segments' file mappings
+// every few batches and, inside each merge, every 4 MB of output, and
+// internal/zap writes segment files 64 KiB at a time so that the kernel
+// caches them in small folios: a touch of a mapping makes little
+// resident. At 100,000 messages a build's peak RSS is about 340 MB, 240 to
+// 300 MB of it the Go heap; GOMEMLIMIT=220MiB keeps it under 300 MB, for
+// about 15% more CPU time.
+//
 // # Searching
 //
 // Parse turns a query into a tree (And, Or, Not, Term) or a *SyntaxError
