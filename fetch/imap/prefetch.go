@@ -35,8 +35,9 @@ func readArchived(ctx context.Context, s *fetch.Session, name string) boxArchive
 }
 
 // prefetcher reads the archived side of mailboxes ahead of their sync, in
-// the order they are synced, holding at most slots of them at once: the
-// one being synced and those read ahead of it. Nothing it reads changes
+// the order they are synced, holding at most slots of them at once: those
+// being synced (one per connection) and those read ahead of them; there
+// are more slots than connections. Nothing it reads changes
 // meanwhile: the archive has one writer, this run, which writes a
 // mailbox's rows only while syncing that mailbox, after taking what was
 // read of it. Each connection attempt has its own prefetcher, started once

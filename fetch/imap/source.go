@@ -10,9 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	goimap "github.com/emersion/go-imap/v2"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mailkeep/mailkeep/fetch"
 )
