@@ -30,6 +30,10 @@ type Request struct {
 	// or "relevance".
 	Sort   string
 	Facets bool // count hits per year, mailbox and sender
+	// NoSnippets leaves Hit.Snippet and Hit.Highlights empty: a snippet may
+	// read and parse the message from the archive, which a caller that
+	// does not show it (the CLI's table, export) need not pay for.
+	NoSnippets bool
 }
 
 // Result is a page of hits. Its JSON is what `search --json` prints and
@@ -117,7 +121,13 @@ func (x *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	for i, h := range res.Hits {
 		out.Hits[i] = x.hit(h)
 	}
-	x.snippets(ctx, out.Hits, x.highlightTerms(node))
+	if req.NoSnippets {
+		for i := range out.Hits {
+			out.Hits[i].Snippet = ""
+		}
+	} else {
+		x.snippets(ctx, out.Hits, x.highlightTerms(node))
+	}
 	out.Took = time.Since(start)
 	return out, nil
 }

@@ -132,6 +132,11 @@ func TestSnippets(t *testing.T) {
 		if len(h.Highlights) == 0 || h.Snippet[h.Highlights[0][0]:h.Highlights[0][1]] != c.mark {
 			t.Errorf("Search(%q) snippet %q highlights %v, want %q marked", c.q, h.Snippet, h.Highlights, c.mark)
 		}
+		// Without snippets: the same hit, nothing read for it.
+		r2 := find(t, x, Request{Query: c.q, NoSnippets: true})
+		if r2.Total != 1 || r2.Hits[0].ID != h.ID || r2.Hits[0].Snippet != "" || r2.Hits[0].Highlights != nil {
+			t.Errorf("Search(%q, NoSnippets) = %+v, want the same hit without snippet", c.q, r2.Hits)
+		}
 	}
 }
 

@@ -43,7 +43,7 @@ export gives the same ids.`,
 					return err
 				}
 				for off := 0; ; off += index.MaxLimit {
-					res, err := idx.Search(ctx, index.Request{Query: q, Limit: index.MaxLimit, Offset: off, Sort: "date"})
+					res, err := idx.Search(ctx, index.Request{Query: q, Limit: index.MaxLimit, Offset: off, Sort: "date", NoSnippets: true})
 					if err != nil {
 						idx.Close()
 						return err

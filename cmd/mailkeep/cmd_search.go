@@ -39,7 +39,9 @@ and accents in every script. Newest first unless --sort says otherwise.`,
 			default:
 				return usageError{fmt.Errorf("--sort %q: want date, -date or relevance", sort)}
 			}
-			req := index.Request{Query: strings.Join(argv, " "), Limit: limit, Offset: offset, Sort: sort}
+			// The table has no snippets: making them may read and parse
+			// every message shown.
+			req := index.Request{Query: strings.Join(argv, " "), Limit: limit, Offset: offset, Sort: sort, NoSnippets: !asJSON}
 			arc, err := a.openArchive(ctx, false, false)
 			if err != nil {
 				return err
