@@ -5,11 +5,14 @@ import (
 	"io"
 	"mime"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/htmlindex"
+
+	"github.com/mailkeep/mailkeep/internal/headerscan"
 )
 
 // headerMeta is what the catalog records of a message's header. The full
@@ -82,60 +85,20 @@ const (
 	numFields
 )
 
-var fieldNames = [numFields][]byte{[]byte("date"), []byte("message-id"), []byte("from"), []byte("subject")}
+var fieldNames = []string{"date", "message-id", "from", "subject"}
 
 // scanHeader returns the first Date, Message-ID, From and Subject fields
-// of head (a message's header without the blank line), unfolded the way
-// net/textproto does (each continuation line trimmed and joined by one
-// space, the value's leading space dropped), and whether head had any
-// field at all. Unlike textproto it takes a field name followed by space
-// before the colon ("From :", RFC 5322's obsolete syntax) for that field. It reads only what it returns: a
-// textproto.MIMEHeader of every field would cost a map, a canonical key
-// and a string for each, and stop at the first malformed line, where
-// this goes on to the next field.
+// of head (a message's header without the blank line), unfolded, and
+// whether head had any field at all (see headerscan.Fields).
 func scanHeader(head []byte) (f [numFields]string, ok bool) {
-	cur := -1 // the field whose continuation lines follow, or -1
-	var val []byte
 	var seen [numFields]bool
-	flush := func() {
-		if cur >= 0 {
-			f[cur] = string(bytes.TrimLeft(val, " \t"))
-			cur = -1
+	ok = headerscan.Fields(head, fieldNames, func(name string, value []byte) {
+		i := slices.Index(fieldNames, name)
+		if !seen[i] {
+			seen[i] = true
+			f[i] = string(value)
 		}
-	}
-	for len(head) > 0 {
-		line := head
-		if i := bytes.IndexByte(head, '\n'); i >= 0 {
-			line, head = head[:i], head[i+1:]
-		} else {
-			head = nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) == 0 {
-			continue
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if cur >= 0 {
-				val = append(append(val, ' '), bytes.TrimSpace(line)...)
-			}
-			continue
-		}
-		flush()
-		name, v, found := bytes.Cut(line, []byte(":"))
-		if !found {
-			continue
-		}
-		ok = true
-		name = bytes.TrimRight(name, " \t")
-		for i, n := range fieldNames {
-			if !seen[i] && bytes.EqualFold(name, n) {
-				seen[i] = true
-				cur, val = i, append(val[:0], v...)
-				break
-			}
-		}
-	}
-	flush()
+	})
 	return f, ok
 }
 

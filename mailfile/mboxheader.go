@@ -6,6 +6,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/mailkeep/mailkeep/internal/headerscan"
 )
 
 // mboxHeader is what an mbox reader learns from a message's header section.
@@ -26,7 +28,7 @@ func parseMboxHeader(b []byte, needDate bool) mboxHeader {
 		flags flagSet
 		kw    flagSet
 	)
-	eachField(b, func(name string, value []byte) {
+	headerscan.Fields(b, mboxFields, func(name string, value []byte) {
 		switch name {
 		case "status":
 			if bytes.IndexByte(value, 'R') >= 0 {
@@ -117,64 +119,6 @@ func parseHex(b []byte) (uint32, bool) {
 
 // mboxFields are the header fields parseMboxHeader looks at.
 var mboxFields = []string{"status", "x-status", "x-mozilla-status", "x-mozilla-keys", "x-keywords", "x-gmail-labels", "date"}
-
-// knownField returns the entry of mboxFields that n names, or "".
-func knownField(n []byte) string {
-	for _, f := range mboxFields {
-		if len(n) == len(f) && bytes.EqualFold(n, []byte(f)) {
-			return f
-		}
-	}
-	return ""
-}
-
-// eachField calls fn for each header field of mboxFields at the start of b,
-// up to the first blank line, with the lowercase name and the unfolded
-// value (valid during the call).
-func eachField(b []byte, fn func(name string, value []byte)) {
-	var (
-		name    string
-		value   []byte // a part of b, or folded into buf
-		buf     []byte
-		chunked bool
-	)
-	flush := func() {
-		if name != "" {
-			fn(name, value)
-		}
-		name, value, chunked = "", nil, false
-	}
-	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) == 0 {
-			break
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if name != "" {
-				if !chunked {
-					buf = append(buf[:0], value...)
-					chunked = true
-				}
-				buf = append(buf, line...)
-				value = buf
-			}
-			continue
-		}
-		flush()
-		if i := bytes.IndexByte(line, ':'); i > 0 {
-			if name = knownField(bytes.TrimRight(line[:i], " \t")); name != "" {
-				value = line[i+1:]
-			}
-		}
-	}
-	flush()
-}
 
 // splitLabels splits an X-Gmail-Labels value at commas outside double
 // quotes, unquotes the labels and decodes RFC 2047 encoded words.
