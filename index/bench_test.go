@@ -276,10 +276,7 @@ func TestBench100k(t *testing.T) {
 	if os.Getenv("MAILKEEP_BENCH") != "1" {
 		t.Skip("set MAILKEEP_BENCH=1 to run")
 	}
-	n := 100000
-	if v, err := strconv.Atoi(os.Getenv("MAILKEEP_BENCH_N")); err == nil && v > 0 {
-		n = v
-	}
+	n := testbin.EnvInt("MAILKEEP_BENCH_N", 100000)
 	runs := 200
 	root := t.TempDir()
 	maildir := ""

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/mailkeep/mailkeep/archive"
 	"github.com/mailkeep/mailkeep/index"
 	"github.com/mailkeep/mailkeep/internal/mailgen"
+	"github.com/mailkeep/mailkeep/internal/testbin"
 )
 
 // benchQueries are typical searches: words in several languages, a
@@ -39,10 +39,7 @@ var (
 func benchFixture(b *testing.B) *fixture {
 	b.Helper()
 	benchOnce.Do(func() {
-		n := 2000
-		if v, err := strconv.Atoi(os.Getenv("MAILKEEP_BENCH_N")); err == nil && v > 0 {
-			n = v
-		}
+		n := testbin.EnvInt("MAILKEEP_BENCH_N", 2000)
 		dir := os.Getenv("MAILKEEP_BENCH_DIR") // an archive kept from an earlier run
 		if dir == "" {
 			var err error
@@ -169,10 +166,7 @@ func TestBench100k(t *testing.T) {
 	if os.Getenv("MAILKEEP_BENCH") != "1" {
 		t.Skip("set MAILKEEP_BENCH=1 to measure the web UI on 100,000 messages")
 	}
-	n := 100000
-	if v, err := strconv.Atoi(os.Getenv("MAILKEEP_BENCH_N")); err == nil && v > 0 {
-		n = v
-	}
+	n := testbin.EnvInt("MAILKEEP_BENCH_N", 100000)
 	dir := os.Getenv("MAILKEEP_BENCH_DIR")
 	if dir == "" {
 		dir = filepath.Join(t.TempDir(), "archive")
