@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/mailkeep/mailkeep/archive"
@@ -102,6 +103,34 @@ func (a Account) GetPassword(ctx context.Context) (string, error) {
 		return "", Permanent(fmt.Errorf("password for account %s: %w", a.Name, err))
 	}
 	return pw, nil
+}
+
+// PasswordOnce returns a copy of a whose password source runs at most
+// once, however often it is asked: a run logs in on every connection and
+// again after each retry, and a password command may ask the user, or be
+// slow. A call that fails because its context ended is not remembered.
+// Call it once per run, so that the next run reads the password afresh.
+func (a Account) PasswordOnce() Account {
+	pw := a.Password
+	if pw == nil {
+		return a
+	}
+	var (
+		mu   sync.Mutex
+		done bool
+		val  string
+		err  error
+	)
+	a.Password = func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			val, err = pw(ctx)
+			done = err == nil || ctx.Err() == nil
+		}
+		return val, err
+	}
+	return a
 }
 
 // Addr returns host:port.

@@ -155,3 +155,44 @@ func TestRunAccountsFailIndependently(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPasswordOnce: the source runs once for every login of a run, its
+// failure is remembered, and a call cut short by its context is not.
+func TestPasswordOnce(t *testing.T) {
+	calls := 0
+	var result error
+	a := Account{Name: "a", Password: func(ctx context.Context) (string, error) {
+		calls++
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		return "pw", result
+	}}
+	if (Account{}).PasswordOnce().Password != nil {
+		t.Error("an account without a password source got one")
+	}
+	once := a.PasswordOnce()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := once.GetPassword(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled call: %v", err)
+	}
+	for range 3 {
+		if pw, err := once.GetPassword(context.Background()); pw != "pw" || err != nil {
+			t.Fatalf("GetPassword = %q, %v", pw, err)
+		}
+	}
+	if calls != 2 {
+		t.Errorf("the source ran %d times, want 2 (the cancelled call, then once)", calls)
+	}
+	calls, result = 0, errors.New("no such entry")
+	failing := a.PasswordOnce()
+	for range 2 {
+		if _, err := failing.GetPassword(context.Background()); err == nil || !IsPermanent(err) {
+			t.Fatalf("failing source: %v, want a permanent error", err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("the failing source ran %d times, want once", calls)
+	}
+}

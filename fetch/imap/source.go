@@ -50,14 +50,7 @@ func (s *Source) Name() string { return s.acct.Name }
 // resumes where it stopped; as long as each attempt makes progress
 // (commits a batch), the attempts start counting again.
 func (s *Source) Sync(ctx context.Context, ss *fetch.Session) error {
-	acct := s.acct
-	if pw := acct.Password; pw != nil {
-		// Each connection logs in: the password source (a command,
-		// perhaps one that asks the user) runs once per run.
-		once := sync.OnceValues(func() (string, error) { return pw(ctx) })
-		acct.Password = func(context.Context) (string, error) { return once() }
-	}
-	r := &run{src: s, acct: acct, s: ss, boxes: map[string]*boxRun{}}
+	r := &run{src: s, acct: s.acct.PasswordOnce(), s: ss, boxes: map[string]*boxRun{}}
 	for {
 		before := r.commits.Load()
 		err := ss.Backoff().Retry(ctx, r.attempt, func(attempt int, err error, wait time.Duration) {

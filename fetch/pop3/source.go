@@ -68,7 +68,9 @@ func (s *Source) Sync(ctx context.Context, ss *fetch.Session) error {
 	default:
 		return fetch.Permanent(fmt.Errorf("account %s: unknown delete mode %q (want never, after-archive or older-than:N)", s.acct.Name, s.acct.Delete))
 	}
-	r := &run{src: s, s: ss, log: ss.Log(), durable: map[string]bool{}, failed: map[string]string{}, skipped: map[string]string{}, warned: map[string]bool{}}
+	once := *s // this run's: the password is read once, however often it logs in
+	once.acct = s.acct.PasswordOnce()
+	r := &run{src: &once, s: ss, log: ss.Log(), durable: map[string]bool{}, failed: map[string]string{}, skipped: map[string]string{}, warned: map[string]bool{}}
 	start := ss.Now()
 	ss.Mailbox(Mailbox) // the report lists the INBOX even when the login fails
 	err := r.retry(ctx)
