@@ -41,7 +41,7 @@ type Archive struct {
 	log      *slog.Logger
 	now      func() time.Time
 	writeMu  sync.Mutex    // serialises catalog write transactions
-	objDirs  sync.Map      // objects/ab/cd directories known to exist
+	objDirs  dirSet        // objects/ab/cd directories known to exist
 	tempBase string        // this process's part of temp object names
 	tempSeq  atomic.Uint64 // the counter part
 }

@@ -538,3 +538,22 @@ func TestSameLocationTwiceInBatch(t *testing.T) {
 		t.Fatalf("Locations = %+v, %v; want one with \\Flagged", locs, err)
 	}
 }
+
+func TestDirSet(t *testing.T) {
+	var s dirSet
+	ids := []ID{{0x00, 0x00}, {0x00, 0x01}, {0x01, 0x00}, {0xab, 0xcd, 0xef}, {0xff, 0xff}}
+	for i, id := range ids {
+		for _, later := range ids[i:] {
+			if s.has(later) {
+				t.Fatalf("before add(%x): has(%x)", id[:2], later[:2])
+			}
+		}
+		s.add(id)
+		if !s.has(id) {
+			t.Fatalf("after add(%x): not has", id[:2])
+		}
+		if other := (ID{id[0], id[1], 0x12}); !s.has(other) {
+			t.Fatalf("has(%x) depends on more than the first two bytes", other[:3])
+		}
+	}
+}

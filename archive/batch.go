@@ -277,10 +277,12 @@ func (b *Batch) Commit(ctx context.Context) (Committed, error) {
 func (b *Batch) persistObjects() error {
 	a := b.a
 	var tmps, finals []string
+	var ids []ID
 	for _, st := range b.staged {
 		if st.tmp != "" {
 			tmps = append(tmps, st.tmp)
 			finals = append(finals, a.objectPath(st.id))
+			ids = append(ids, st.id)
 		}
 	}
 	if len(tmps) == 0 {
@@ -299,7 +301,7 @@ func (b *Batch) persistObjects() error {
 		}
 	}
 	for i, t := range tmps {
-		if _, err := a.mkdirObjects(filepath.Dir(finals[i])); err != nil {
+		if _, err := a.mkdirObjects(ids[i]); err != nil {
 			return fmt.Errorf("store object: %w", err)
 		}
 		if err := rename(t, finals[i]); err != nil {

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -59,15 +60,31 @@ var decoders = sync.Pool{New: func() any {
 	return d
 }}
 
-// mkdirObjects makes sure the fan-out directory dir (objects/ab/cd)
+// dirSet is a set of fan-out directories (objects/ab/cd), one bit for each
+// of the 65,536, safe for concurrent use: 8 KiB however many objects an
+// import writes.
+type dirSet [1 << 16 / 64]atomic.Uint64
+
+func (s *dirSet) has(id ID) bool {
+	n := uint(id[0])<<8 | uint(id[1])
+	return s[n/64].Load()&(1<<(n%64)) != 0
+}
+
+func (s *dirSet) add(id ID) {
+	n := uint(id[0])<<8 | uint(id[1])
+	s[n/64].Or(1 << (n % 64))
+}
+
+// mkdirObjects makes sure the fan-out directory of id (objects/ab/cd)
 // exists, remembering the ones that do so that a busy import does not ask
 // the file system each time; created tells that this call made it, so
 // that no object can be in it yet. One mkdir where os.MkdirAll would stat
 // first: most objects of a first import go into a directory of their own.
-func (a *Archive) mkdirObjects(dir string) (created bool, err error) {
-	if _, ok := a.objDirs.Load(dir); ok {
+func (a *Archive) mkdirObjects(id ID) (created bool, err error) {
+	if a.objDirs.has(id) {
 		return false, nil
 	}
+	dir := filepath.Dir(a.objectPath(id))
 	err = os.Mkdir(dir, 0o700)
 	if errors.Is(err, fs.ErrNotExist) {
 		if perr := os.Mkdir(filepath.Dir(dir), 0o700); perr != nil && !errors.Is(perr, fs.ErrExist) {
@@ -82,7 +99,7 @@ func (a *Archive) mkdirObjects(dir string) (created bool, err error) {
 	default:
 		return false, err
 	}
-	a.objDirs.Store(dir, true)
+	a.objDirs.add(id)
 	return created, nil
 }
 
@@ -170,7 +187,7 @@ func (a *Archive) stageSmall(raw []byte) (staged, error) {
 	st.meta = parseHeaderMeta(raw[:n:n])
 	final := a.objectPath(st.id)
 	dir := filepath.Dir(final)
-	created, err := a.mkdirObjects(dir)
+	created, err := a.mkdirObjects(st.id)
 	if err != nil {
 		return st, fmt.Errorf("create object directory: %w", err)
 	}
