@@ -50,7 +50,9 @@
 // mailboxes, the attachment flag and the first 300 characters of the body
 // (for snippets). Text fields keep positions for phrase queries but not
 // byte offsets. Doc values exist only for sorting (a 10-hex-digit date key)
-// and facets (year, mailbox, sender address). Segments are written in
+// and facets (year, mailbox, sender address), compressed 64 documents
+// together (upstream: 1,024), so that sorting a page's matches by date
+// decompresses little besides their dates. Segments are written in
 // internal/zap's variant of Bleve's zap format, which stores a word's
 // position in one or two bytes instead of about seven and a rare term's
 // documents without roaring headers: half the size of upstream's, with

@@ -8,7 +8,7 @@ import (
 // It is stored in the index (internal key "mailkeep.mapping"); an index with
 // another version is rebuilt from the archive at Open. Bump it whenever a
 // field, its options or the analyzer changes.
-const MappingVersion = 3 // 2: refs; 3: segments in internal/zap's format
+const MappingVersion = 4 // 2: refs; 3: segments in internal/zap's format; 4: its doc values in smaller chunks
 
 // Internal keys, stored with SetInternal.
 var (

@@ -25,11 +25,19 @@ import (
 	"github.com/blevesearch/vellum"
 )
 
-const Version uint32 = 17
+const Version uint32 = 18 // 18: doc values in chunks of docValueChunk documents
 const IndexSectionsVersion uint32 = 16
 const Type string = "mailkeep-zap"
 
 const fieldNotUninverted = math.MaxUint64
+
+// docValueChunk is how many documents' doc values are compressed together
+// (upstream zap: 1024). Sorting reads the doc value of each match it
+// ranks, and decompresses the whole chunk to do so: with matches spread
+// over the index, a date-sorted search of a common word decompressed a
+// chunk of 11 KB per match, most of its time. 64 makes that 0.7 KB for a
+// few more bytes of chunk offsets.
+const docValueChunk = 64
 
 func (sb *SegmentBase) Persist(path string) error {
 	return PersistSegmentBase(sb, path)

@@ -316,12 +316,7 @@ func (sb *SegmentBase) VisitDocValues(localDocNum uint64, fields []string,
 	}
 
 	// find the chunkNumber where the docValues are stored
-	// NOTE: doc values continue to use legacy chunk mode
-	chunkFactor, err := getChunkSize(LegacyChunkMode, 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	docInChunk := localDocNum / chunkFactor
+	docInChunk := localDocNum / docValueChunk
 	var dvr *docValueReader
 	for _, field := range fields {
 		if fieldIDPlus1, ok = sb.fieldsMap[field]; !ok {

@@ -309,11 +309,7 @@ func mergeAndPersistInvertedSection(segments []*SegmentBase, dropsIn []*roaring.
 		fieldDvLocsStart[fieldID] = uint64(w.Count())
 
 		// update the field doc values
-		// NOTE: doc values continue to use legacy chunk mode
-		chunkSize, err := getChunkSize(LegacyChunkMode, 0, 0)
-		if err != nil {
-			return nil, 0, err
-		}
+		chunkSize := uint64(docValueChunk)
 		fdvEncoder := newChunkedContentCoder(chunkSize, newSegDocCount-1, w, true)
 
 		fdvReadersAvailable := false
@@ -578,11 +574,7 @@ func (io *invertedIndexOpaque) writeDicts(w *CountHashWriter) (dictOffsets []uin
 		}
 
 		// write the field doc values
-		// NOTE: doc values continue to use legacy chunk mode
-		chunkSize, err := getChunkSize(LegacyChunkMode, 0, 0)
-		if err != nil {
-			return nil, err
-		}
+		chunkSize := uint64(docValueChunk)
 
 		fdvEncoder := newChunkedContentCoder(chunkSize, uint64(len(io.results)-1), w, false)
 		if io.IncludeDocValues[fieldID] {
