@@ -8,11 +8,14 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+
+	"github.com/mailkeep/mailkeep/internal/zap"
 )
 
 // Facets from cached columns. Bleve counts facets by reading each match's
@@ -61,6 +64,11 @@ func (x *Index) countFacets(ctx context.Context, q query.Query, withFacets bool)
 		return 0, nil, fmt.Errorf("open index reader: %w", err)
 	}
 	defer r.Close()
+	if !withFacets {
+		if n, ok := termCount(r, q); ok {
+			return n, nil, nil
+		}
+	}
 	var segs []*segFacets
 	var offsets []uint64
 	if withFacets {
@@ -277,4 +285,60 @@ func buildSegFacets(seg segment.Segment) (*segFacets, error) {
 		}
 	}
 	return sf, nil
+}
+
+// termCount counts the documents that match q when q is a term query or a
+// disjunction of them (a word, in each field a bare word searches): per
+// segment, the union of the terms' postings without the deleted
+// documents, where searching would visit every match. ok is false for any
+// other query, or an index not made of internal/zap segments.
+func termCount(r bindex.IndexReader, q query.Query) (n int, ok bool) {
+	var terms []*query.TermQuery
+	switch q := q.(type) {
+	case *query.TermQuery:
+		terms = append(terms, q)
+	case *query.DisjunctionQuery:
+		if q.Min > 1 {
+			return 0, false
+		}
+		for _, d := range q.Disjuncts {
+			t, ok := d.(*query.TermQuery)
+			if !ok {
+				return 0, false
+			}
+			terms = append(terms, t)
+		}
+	default:
+		return 0, false
+	}
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return 0, false
+	}
+	for _, ss := range snap.Segments() {
+		docs := roaring.New()
+		for _, t := range terms {
+			if t.FieldVal == "" {
+				return 0, false // the mapping's default field
+			}
+			d, err := ss.Segment().Dictionary(t.FieldVal)
+			if err != nil {
+				return 0, false
+			}
+			pl, err := d.PostingsList([]byte(t.Term), nil, nil)
+			if err != nil {
+				return 0, false
+			}
+			zpl, ok := pl.(*zap.PostingsList)
+			if !ok {
+				return 0, false
+			}
+			zpl.OrInto(docs)
+		}
+		if del := ss.Deleted(); del != nil {
+			docs.AndNot(del)
+		}
+		n += int(docs.GetCardinality())
+	}
+	return n, true
 }

@@ -43,7 +43,8 @@ func bleveFacets(t *testing.T, x *Index, q string) (int, *Facets) {
 
 // TestFacetsFromPostings compares the facets counted from postings with
 // Bleve's own, over an index of several segments in which re-indexed
-// messages left deleted documents behind.
+// messages left deleted documents behind; and the totals without facets,
+// which a one-word query takes from its postings lists' sizes.
 func TestFacetsFromPostings(t *testing.T) {
 	a, _ := genArchive(t, t.TempDir(), 600, "")
 	defer a.Close()
@@ -54,6 +55,9 @@ func TestFacetsFromPostings(t *testing.T) {
 		r := find(t, x, Request{Query: q, Facets: true})
 		if r.Total != wantTotal || !reflect.DeepEqual(r.Facets, want) {
 			t.Errorf("Search(%q): total %d, facets %+v\nwant total %d, facets %+v", q, r.Total, r.Facets, wantTotal, want)
+		}
+		if rn := find(t, x, Request{Query: q}); rn.Total != wantTotal {
+			t.Errorf("Search(%q) without facets: total %d, want %d", q, rn.Total, wantTotal)
 		}
 		rr := find(t, x, Request{Query: q, Facets: true, Sort: "relevance"})
 		if rr.Total != wantTotal || !reflect.DeepEqual(rr.Facets, want) {
