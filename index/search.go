@@ -10,6 +10,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
+	bindex "github.com/blevesearch/bleve_index_api"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mailkeep/mailkeep/archive"
@@ -160,6 +161,8 @@ func (x *Index) hit(h *search.DocumentMatch) Hit {
 // snippets fills in the hits' snippets, reading the messages from the
 // archive in parallel. A message that cannot be read gets no snippet.
 func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
+	body := x.bodyWords()
+	defer body.close()
 	var g errgroup.Group
 	g.SetLimit(runtime.NumCPU())
 	for i := range hits {
@@ -170,10 +173,11 @@ func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
 			}
 			continue
 		}
-		if s, hl := x.snippet(hits[i].Snippet, terms); len(hl) > 0 || !strings.HasSuffix(hits[i].Snippet, "…") {
-			// A match in the preview, or no match in a preview that is
-			// the whole body (the words matched elsewhere, in the subject
-			// say): no need to read the message.
+		if s, hl := x.snippet(hits[i].Snippet, terms); len(hl) > 0 || !strings.HasSuffix(hits[i].Snippet, "…") || !body.mayHave(ctx, hits[i].ID, terms) {
+			// A match in the preview, no match in a preview that is the
+			// whole body, or none in the body at all (the words matched
+			// elsewhere, in the subject say): reading the message would
+			// give the same snippet.
 			hits[i].Snippet, hits[i].Highlights = s, hl
 			continue
 		}
@@ -198,6 +202,76 @@ func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
 		})
 	}
 	g.Wait()
+}
+
+// bodyWords answers whether a message's indexed body holds some words,
+// from the index's postings: a message whose body cannot match is not read
+// for its snippet.
+type bodyWords struct {
+	r bindex.IndexReader // nil: unknown, read every message
+}
+
+func (x *Index) bodyWords() bodyWords {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return bodyWords{}
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return bodyWords{}
+	}
+	return bodyWords{r}
+}
+
+func (b bodyWords) close() {
+	if b.r != nil {
+		b.r.Close()
+	}
+}
+
+// mayHave reports whether the body of message id may hold every word of
+// one of the groups (the highlight terms): false only when the index says
+// that none does. A one-character word outside ASCII (an ideograph, which
+// the index holds only inside bigrams) is never ruled out.
+func (b bodyWords) mayHave(ctx context.Context, id string, groups [][]string) bool {
+	if b.r == nil {
+		return true
+	}
+	doc, err := b.r.InternalID(id)
+	if err != nil || doc == nil {
+		return true
+	}
+	for _, g := range groups {
+		all := true
+		for _, w := range g {
+			if utf8.RuneCountInString(w) == 1 && w[0] >= utf8.RuneSelf {
+				continue
+			}
+			if has, err := b.has(ctx, doc, w); err != nil {
+				return true
+			} else if !has {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+func (b bodyWords) has(ctx context.Context, doc bindex.IndexInternalID, w string) (bool, error) {
+	tfr, err := b.r.TermFieldReader(ctx, []byte(w), fBody, false, false, false)
+	if err != nil {
+		return false, err
+	}
+	defer tfr.Close()
+	d, err := tfr.Advance(doc, nil)
+	if err != nil {
+		return false, err
+	}
+	return d != nil && d.ID.Equals(doc), nil
 }
 
 // snippetHead is how much of a message is read for its snippet: the text

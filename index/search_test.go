@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -136,6 +138,44 @@ func TestSnippets(t *testing.T) {
 		r2 := find(t, x, Request{Query: c.q, NoSnippets: true})
 		if r2.Total != 1 || r2.Hits[0].ID != h.ID || r2.Hits[0].Snippet != "" || r2.Hits[0].Highlights != nil {
 			t.Errorf("Search(%q, NoSnippets) = %+v, want the same hit without snippet", c.q, r2.Hits)
+		}
+	}
+}
+
+// TestSnippetSkipsRead: a message whose body the index says cannot match
+// (the word is in its subject only) is not read for its snippet, which is
+// then the beginning of the stored preview, as reading it would give. Its
+// object is removed to prove it: a read would fail and leave the whole
+// stored preview as the snippet.
+func TestSnippetSkipsRead(t *testing.T) {
+	a := newTestArchive(t)
+	long := strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 40)
+	ids := addMails(t, a,
+		testMail{raw: mail("x@example.com", "y@example.com", "Budgetreview", "Mon, 02 Jan 2006 15:04:05 +0000", long)},
+		testMail{raw: mail("x@example.com", "y@example.com", "other", "Tue, 03 Jan 2006 15:04:05 +0000", long+" budgetreview at the end")},
+	)
+	x := openTestIndex(t, a, Options{})
+	for _, id := range ids {
+		h := id.String()
+		if err := os.Remove(filepath.Join(a.Dir(), "objects", h[:2], h[2:4], h)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := find(t, x, Request{Query: "budgetreview"})
+	if r.Total != 2 {
+		t.Fatalf("Search(budgetreview) = %d hits, want 2", r.Total)
+	}
+	for _, h := range r.Hits {
+		short := len([]rune(h.Snippet)) <= snippetLen+2 && strings.HasPrefix(h.Snippet, "Lorem ipsum") && strings.HasSuffix(h.Snippet, "…")
+		switch h.Subject {
+		case "Budgetreview": // not read
+			if !short || len(h.Highlights) != 0 {
+				t.Errorf("subject-only match: snippet %q (%d characters), highlights %v; want the preview's beginning, unmarked", h.Snippet, len([]rune(h.Snippet)), h.Highlights)
+			}
+		case "other": // read, and its object is gone: the stored preview
+			if short {
+				t.Errorf("body match: snippet %q: the message was not read", h.Snippet)
+			}
 		}
 	}
 }
