@@ -161,8 +161,11 @@ func (x *Index) hit(h *search.DocumentMatch) Hit {
 // snippets fills in the hits' snippets, reading the messages from the
 // archive in parallel. A message that cannot be read gets no snippet.
 func (x *Index) snippets(ctx context.Context, hits []Hit, terms [][]string) {
-	body := x.bodyWords()
-	defer body.close()
+	var body bodyWords
+	if len(terms) > 0 {
+		body = x.bodyWords()
+		defer body.close()
+	}
 	var g errgroup.Group
 	g.SetLimit(runtime.NumCPU())
 	for i := range hits {
