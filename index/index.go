@@ -50,10 +50,10 @@ type Options struct {
 	LockTimeout time.Duration
 	// Workers parse messages in parallel. Default runtime.NumCPU().
 	Workers int
-	// BatchSize is the number of documents per Bleve batch. Default 300:
+	// BatchSize is the number of documents per Bleve batch. Default 150:
 	// a batch's analysis is most of the memory indexing takes (about
-	// 100 MB per 1,000 messages of ordinary size), and larger batches
-	// are not faster.
+	// 100 MB per 1,000 messages of ordinary size) and two batches are
+	// made at once; larger batches are hardly faster.
 	BatchSize int
 	// Location is the time zone of after:/before: dates and of hit dates.
 	// Default time.Local.
@@ -94,7 +94,7 @@ func Open(ctx context.Context, arc *archive.Archive, opts Options) (*Index, erro
 		opts.Workers = runtime.NumCPU()
 	}
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 300
+		opts.BatchSize = 150
 	}
 	if opts.Location == nil {
 		opts.Location = time.Local

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,18 +29,20 @@ const (
 	// maxUnpersisted is how many batches may wait in memory to be written
 	// out (each is an in-memory segment of up to BatchSize documents).
 	maxUnpersisted = 3
+	// indexWriters is how many batches Bleve is given at once.
+	indexWriters = 2
 )
 
 // Update indexes every message whose catalog facts changed after the
 // index's high-water mark: new messages, new locations, new flags. It is
 // cheap when nothing changed. It returns how many messages it indexed.
 //
-// Messages are read and parsed by Options.Workers goroutines; one writer
-// adds them to Bleve in batches. The high-water mark (the catalog change
-// sequence up to which everything is indexed) is written in the same Bleve
-// batch as the last documents of that sequence, so after a crash at any
-// point the index and the catalog agree: at worst a few messages are
-// indexed again.
+// Messages are read and parsed by Options.Workers goroutines; two writers
+// add them to Bleve in batches. The high-water mark (the catalog change
+// sequence up to which everything is indexed) is written in a Bleve batch
+// given after every batch of that sequence is in the index, so after a
+// crash at any point the index and the catalog agree: at worst some
+// messages are indexed again.
 func (x *Index) Update(ctx context.Context, progress func(done, total int)) (int, error) {
 	if x.opts.ReadOnly {
 		return 0, ErrReadOnly
@@ -209,13 +212,61 @@ func (x *Index) index(ctx context.Context, bi bleve.Index, hwm int64, total int,
 		})
 	}
 
-	// Writer: one Bleve batch per chunk, in order. Bleve takes unsafe
+	// Writers: one Bleve batch per chunk, handed out in order to
+	// indexWriters goroutines, since making a batch's segment is most of a
+	// build's work and Bleve does it in the caller. Bleve takes unsafe
 	// batches faster than it writes them out, holding them in memory; so
-	// the writer waits, before each batch, until the one maxUnpersisted
-	// batches back is on disk.
-	done, batches, mark := 0, 0, hwm
-	var persisted []chan error
+	// no batch is handed out before the one maxUnpersisted batches back is
+	// on disk. The high-water mark goes into a batch handed out after every
+	// batch up to that sequence is in the index (Bleve returned from it),
+	// and into the final one.
+	var (
+		mu       sync.Mutex
+		done     int     // documents in batches Bleve returned from
+		marks    []int64 // each handed-out batch's chunk.last
+		returned = map[int]bool{}
+		prefix   int   // batches before this one all returned
+		mark     = hwm // high-water mark of those
+	)
+	finished := func(seq, n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		returned[seq] = true
+		for returned[prefix] {
+			delete(returned, prefix)
+			if marks[prefix] > 0 {
+				mark = marks[prefix]
+			}
+			prefix++
+		}
+		done += n
+		total = max(total, done) // messages archived since the count
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	type work struct {
+		seq int
+		b   *bleve.Batch
+		n   int
+	}
+	works := make(chan work)
+	for range indexWriters {
+		g.Go(func() error {
+			for w := range works {
+				if err := bi.Batch(w.b); err != nil {
+					return fmt.Errorf("write index: %w", err)
+				}
+				finished(w.seq, w.n)
+			}
+			return nil
+		})
+	}
+	batches := 0
 	g.Go(func() error {
+		defer close(works)
+		var persisted []chan error
+		written := hwm
 		for c := range chunks {
 			if len(persisted) >= maxUnpersisted {
 				select {
@@ -239,24 +290,25 @@ func (x *Index) index(ctx context.Context, bi bleve.Index, hwm int64, total int,
 					return fmt.Errorf("index %s: %w", d.ID(), err)
 				}
 			}
-			if c.last > 0 {
-				mark = c.last
-				b.SetInternal(keyHWM, []byte(strconv.FormatInt(mark, 10)))
+			mu.Lock()
+			marks = append(marks, c.last)
+			m := mark
+			mu.Unlock()
+			if m > written {
+				b.SetInternal(keyHWM, []byte(strconv.FormatInt(m, 10)))
+				written = m
 			}
 			ch := make(chan error, 1)
 			b.SetPersistedCallback(func(err error) { ch <- err })
 			persisted = append(persisted, ch)
-			if err := bi.Batch(b); err != nil {
-				return fmt.Errorf("write index: %w", err)
+			select {
+			case works <- work{batches, b, len(c.docs)}:
+			case <-gctx.Done():
+				return gctx.Err()
 			}
-			done += len(c.docs)
 			batches++
 			if batches%releaseEvery == 0 {
 				releasePages(bi)
-			}
-			total = max(total, done) // messages archived since the count
-			if progress != nil {
-				progress(done, total)
 			}
 			if x.stopAfter > 0 && batches >= x.stopAfter {
 				return errStopped
@@ -281,7 +333,7 @@ func (x *Index) index(ctx context.Context, bi bleve.Index, hwm int64, total int,
 // as that size. Bleve's default floor, 2,000, makes every new batch of an
 // index under 20,000 messages merge with most of the index again: while a
 // 2,000 message archive was indexed, each message was rewritten about 4
-// times, and merging took a third of the CPU. With a floor of one batch,
+// times, and merging took a third of the CPU. With a floor of two batches,
 // small segments merge with their like.
 //
 // A bulk Update (one that indexes at least bulkMin messages, and more than
@@ -292,7 +344,7 @@ func (x *Index) index(ctx context.Context, bi bleve.Index, hwm int64, total int,
 // disk (each segment repeats the dictionary of its terms) and the fastest
 // to search.
 const (
-	floorSegment = 300  // documents; see Options.BatchSize
+	floorSegment = 300  // documents: two default batches (Options.BatchSize)
 	bulkMin      = 1000 // documents
 )
 
