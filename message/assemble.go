@@ -129,7 +129,16 @@ func (p *parser) finish() {
 			m.HasAttachment = true
 		}
 	}
+	if len(p.segs) == 1 {
+		m.Text = cutUTF8(p.segs[0].text, MaxTextBytes)
+		return
+	}
+	n := 0
+	for _, s := range p.segs {
+		n += len(s.text) + 2
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for i, s := range p.segs {
 		if i > 0 {
 			b.WriteString("\n\n")

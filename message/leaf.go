@@ -34,6 +34,17 @@ func (p *parser) leaf(c entityCtx, h header, ct string, prm params, cte string, 
 	case textual(ct):
 		col = &collector{max: 2*max(MaxTextBytes-p.textLen, 0) + 16}
 	}
+	if col != nil && !wantInner {
+		// The bytes live only until leafDone has decoded them.
+		buf := textBufs.Get().(*[]byte)
+		col.b = (*buf)[:0]
+		defer func() {
+			if cap(col.b) <= maxPooledText {
+				*buf = col.b[:0]
+				textBufs.Put(buf)
+			}
+		}()
+	}
 	if col != nil {
 		sink = io.MultiWriter(cnt, col)
 	}

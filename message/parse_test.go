@@ -645,3 +645,32 @@ func TestProblemsBounded(t *testing.T) {
 		t.Errorf("%d problems, want %d", len(m.Problems), MaxProblems+1)
 	}
 }
+
+// TestTextBuffersReused parses messages one after another and checks that
+// each one's text and HTML stay as parsed: the buffers that gather a part's
+// bytes are reused by the next parse.
+func TestTextBuffersReused(t *testing.T) {
+	type parsed struct {
+		m          *Message
+		text, html string
+	}
+	var all []parsed
+	for i := range 20 {
+		word := fmt.Sprintf("word%02d", i)
+		raw := rawMail(`
+Subject: reuse
+Content-Type: multipart/alternative; boundary=b
+`, "--b\nContent-Type: text/plain; charset=utf-8\n\n"+strings.Repeat(word+" ", 2000+i*500)+
+			"\n--b\nContent-Type: text/html; charset=utf-8\n\n<p>"+strings.Repeat(word+"é ", 1000+i*500)+"</p>\n--b--\n")
+		m := parseString(raw)
+		all = append(all, parsed{m, strings.Clone(m.Text), strings.Clone(m.HTML)})
+	}
+	for i, p := range all {
+		if p.m.Text != p.text || p.m.HTML != p.html {
+			t.Fatalf("message %d: text or HTML changed by a later parse", i)
+		}
+		if word := fmt.Sprintf("word%02d", i); !strings.Contains(p.text, word+" "+word) || !strings.Contains(p.html, word+"é") {
+			t.Fatalf("message %d: text %q…, HTML %q…", i, cutUTF8(p.text, 40), cutUTF8(p.html, 40))
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package message
 
 import (
+	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -10,6 +12,14 @@ type segment struct {
 	text string
 	html bool // converted from HTML
 }
+
+// textBufs recycles the buffers that gather a text part's bytes until they
+// are decoded into a string: without them every part's bytes were copied
+// into a slice grown by doubling, the most a parse allocated.
+var textBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledText is the largest buffer kept for reuse.
+const maxPooledText = 256 << 10
 
 // collector keeps the first max bytes written to it and counts them all.
 type collector struct {
@@ -47,7 +57,8 @@ func (c *counter) Write(p []byte) (int, error) {
 // characters, no-break spaces as spaces, invalid UTF-8 replaced, trailing
 // blanks removed, at most two blank lines in a row.
 func cleanText(s string) string {
-	out := make([]byte, 0, len(s))
+	var out strings.Builder
+	out.Grow(len(s))
 	newlines := 0
 	var blanks []byte // pending spaces and tabs, written before the next character
 	for i := 0; i < len(s); {
@@ -86,18 +97,22 @@ func cleanText(s string) string {
 			continue
 		}
 		if newlines > 0 {
-			if len(out) > 0 {
-				out = append(out, "\n\n"[:min(newlines, 2)]...)
+			if out.Len() > 0 {
+				out.WriteString("\n\n"[:min(newlines, 2)])
 			}
 			newlines = 0
 		}
 		if len(blanks) > 0 {
-			out = append(out, blanks...)
+			out.Write(blanks)
 			blanks = blanks[:0]
 		}
-		out = utf8.AppendRune(out, r)
+		if r < utf8.RuneSelf {
+			out.WriteByte(byte(r))
+		} else {
+			out.WriteRune(r)
+		}
 	}
-	return string(out)
+	return out.String()
 }
 
 // cutUTF8 returns at most n bytes of s, not splitting a character.
