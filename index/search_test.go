@@ -223,3 +223,32 @@ func TestConversation(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstMatch(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want []string
+		at   int // byte offset, -1 for none
+	}{
+		{"a quick Report, quarterly", []string{"report"}, 8},
+		{"reporter report", []string{"report"}, 9},
+		{"Rapport, REPORT.", []string{"report"}, 9},
+		{"über Éclair", []string{"eclair"}, 6},
+		{"x Über", []string{"uber"}, 2},
+		{"ο ΔΙΑΒΑΣΜΕΝΟ", []string{"διαβασμενο"}, 3},
+		{"is straße here", []string{"strasse"}, 3},
+		{"2019 report_2019", []string{"2019"}, 0},
+		{"今日は東京都に", []string{"京都"}, 12},
+		{"東京 and report", []string{"report", "東京"}, 0},
+		{"nothing here", []string{"report"}, -1},
+		{"only 東京", []string{"京都"}, -1},
+	} {
+		want := map[string]bool{}
+		for _, w := range c.want {
+			want[w] = true
+		}
+		if got := firstMatch(c.text, want); got != c.at {
+			t.Errorf("firstMatch(%q, %v) = %d, want %d", c.text, c.want, got, c.at)
+		}
+	}
+}

@@ -116,42 +116,62 @@ func firstMatch(text string, want map[string]bool) int {
 		limit = best
 	}
 	// Fold a word only when its first letter, folded, starts a wanted term.
+	var firstASCII [utf8.RuneSelf]bool
 	first := map[string]bool{}
+	words := false
 	for t := range want {
 		r, n := utf8.DecodeRuneInString(t)
-		if !isIdeo(r) {
+		switch {
+		case r < utf8.RuneSelf:
+			firstASCII[r] = true
+		case !isIdeo(r):
 			first[t[:n]] = true
+		default:
+			continue
 		}
+		words = true
 	}
-	if len(first) == 0 {
+	if !words {
 		return best
 	}
 	folded := map[rune]string{}
 	var buf []byte
 	for i := 0; i < limit; {
-		r, n := utf8.DecodeRuneInString(text[i:])
+		r, n := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(text[i:])
+		}
 		if !isWordRune(r) || isIdeo(r) {
 			i += n
 			continue
 		}
 		start := i
-		for i < len(text) {
-			r, n := utf8.DecodeRuneInString(text[i:])
+		for i += n; i < len(text); i += n {
+			r, n = rune(text[i]), 1
+			if r >= utf8.RuneSelf {
+				r, n = utf8.DecodeRuneInString(text[i:])
+			}
 			if !isWordRune(r) || isIdeo(r) {
 				break
 			}
-			i += n
 		}
-		f, ok := folded[r]
-		if !ok {
-			f = fold(string(r))
-			if fr, n := utf8.DecodeRuneInString(f); fr != utf8.RuneError {
-				f = f[:n]
+		r, _ = utf8.DecodeRuneInString(text[start:])
+		if r < utf8.RuneSelf {
+			if !firstASCII[unicode.ToLower(r)] {
+				continue
 			}
-			folded[r] = f
-		}
-		if !first[f] {
-			continue
+		} else {
+			f, ok := folded[r]
+			if !ok {
+				f = fold(string(r))
+				if fr, n := utf8.DecodeRuneInString(f); fr != utf8.RuneError {
+					f = f[:n]
+				}
+				folded[r] = f
+			}
+			if len(f) == 1 && f[0] < utf8.RuneSelf && !firstASCII[f[0]] || len(f) != 1 && !first[f] {
+				continue
+			}
 		}
 		buf = append(buf[:0], text[start:i]...)
 		if want[string(foldBytes(buf))] {
