@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
@@ -155,17 +156,26 @@ const (
 	docNumsListMax = 128 // longest list written as uvarints
 )
 
+// docNumLists recycles the buffers writeDocNums builds a list in: it runs
+// once for every term of every segment written.
+var docNumLists = sync.Pool{New: func() any {
+	b := make([]byte, 0, docNumsListMax*binary.MaxVarintLen32)
+	return &b
+}}
+
 // writeDocNums writes postings as described above.
 func writeDocNums(postings *roaring.Bitmap, w io.Writer, buf []byte) error {
 	if card := postings.GetCardinality(); card <= docNumsListMax {
-		list := make([]byte, 0, 3*card)
-		var prev uint64
-		it := postings.Iterator()
-		for it.HasNext() {
-			d := uint64(it.Next())
-			list = binary.AppendUvarint(list, d-prev)
+		lp := docNumLists.Get().(*[]byte)
+		defer docNumLists.Put(lp)
+		list := (*lp)[:0]
+		var prev uint32
+		postings.Iterate(func(d uint32) bool {
+			list = binary.AppendUvarint(list, uint64(d-prev))
 			prev = d
-		}
+			return true
+		})
+		*lp = list
 		if uint64(len(list)) < postings.GetSerializedSizeInBytes() {
 			n := binary.PutUvarint(buf, uint64(len(list))<<1|docNumsList)
 			if _, err := w.Write(buf[:n]); err != nil {

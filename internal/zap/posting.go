@@ -223,10 +223,12 @@ func (p *PostingsList) iterator(includeFreq, includeNorm, includeLocs bool,
 		rv.incrementBytesRead(rv.locReader.getBytesRead())
 	}
 
-	rv.all = p.postings.Iterator()
+	rv.allIt.Initialize(p.postings)
+	rv.all = &rv.allIt
 	if p.except != nil {
 		rv.ActualBM = roaring.AndNot(p.postings, p.except)
-		rv.Actual = rv.ActualBM.Iterator()
+		rv.actualIt.Initialize(rv.ActualBM)
+		rv.Actual = &rv.actualIt
 	} else {
 		rv.ActualBM = p.postings
 		rv.Actual = rv.all // Optimize to use same iterator for all & Actual.
@@ -327,6 +329,11 @@ type PostingsIterator struct {
 	all      roaring.IntPeekable
 	Actual   roaring.IntPeekable
 	ActualBM *roaring.Bitmap
+
+	// allIt and actualIt are all and Actual, kept here so that a reused
+	// iterator allocates none: merges make one for every term of every
+	// segment.
+	allIt, actualIt roaring.IntIterator
 
 	currChunk      uint32
 	freqNormReader *chunkedIntDecoder

@@ -89,6 +89,7 @@ func mergeAndPersistInvertedSection(segments []*SegmentBase, dropsIn []*roaring.
 
 	var postings *PostingsList
 	var postItr *PostingsIterator
+	var counted *PostingsList // reused to count a term's postings
 
 	fieldAddrs := make(map[int]int)
 	dictOffsets := make([]uint64, len(fieldsInv))
@@ -225,11 +226,11 @@ func mergeAndPersistInvertedSection(segments []*SegmentBase, dropsIn []*roaring.
 				var newCard uint64
 				lowItrIdxs, lowItrVals := enumerator.GetLowIdxsAndValues()
 				for i, idx := range lowItrIdxs {
-					pl, err := dicts[idx].postingsListFromOffset(lowItrVals[i], drops[idx], nil)
+					counted, err = dicts[idx].postingsListFromOffset(lowItrVals[i], drops[idx], counted)
 					if err != nil {
 						return nil, 0, err
 					}
-					newCard += pl.Count()
+					newCard += counted.Count()
 				}
 				// compute correct chunk size with this
 				chunkSize, err := getChunkSize(chunkMode, newCard, newSegDocCount)
@@ -453,6 +454,7 @@ func (io *invertedIndexOpaque) writeDicts(w *CountHashWriter) (dictOffsets []uin
 	tfEncoder := newChunkedIntCoder(1024, uint64(len(io.results)-1))
 	locEncoder := newChunkedIntCoder(1024, uint64(len(io.results)-1))
 	var bufs postingBufs
+	var postingsItr roaring.IntIterator // one for every term
 
 	var docTermMap [][]byte
 
@@ -497,7 +499,7 @@ func (io *invertedIndexOpaque) writeDicts(w *CountHashWriter) (dictOffsets []uin
 			tfEncoder.SetChunkSize(chunkSize, uint64(len(io.results)-1))
 			locEncoder.SetChunkSize(chunkSize, uint64(len(io.results)-1))
 
-			postingsItr := postingsBS.Iterator()
+			postingsItr.Initialize(postingsBS)
 			for postingsItr.HasNext() {
 				docNum := uint64(postingsItr.Next())
 
