@@ -133,6 +133,7 @@ func (x *Index) update(ctx context.Context, progress func(done, total int)) (int
 	if total < bulkMin || uint64(total) <= n {
 		return x.index(ctx, bi, hwm, total, progress)
 	}
+	defer lowerGCPercent()()
 	if bi, err = x.reopen(true); err != nil {
 		return 0, err
 	}
