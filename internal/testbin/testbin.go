@@ -103,6 +103,8 @@ func build(pkg, name string) (string, error) {
 	path := filepath.Join(bins.dir, name)
 	cmd := exec.Command("go", "build", "-o", path, pkg)
 	cmd.Dir = testenv.RepoRoot()
+	// Static, as the README installs it.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
