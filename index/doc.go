@@ -67,10 +67,9 @@
 // internal/zap writes segment files 64 KiB at a time so that the kernel
 // caches them in small folios: a touch of a mapping makes little
 // resident. The Go heap holds the analysis of the batches in flight (two
-// writers) and the segments being built from them; text fields count their
-// terms into exactly sized arrays (field.go), and a bulk build runs the
-// collector with GOGC=60 (gc.go) unless GOGC is set. At 100,000 messages a
-// build's peak RSS is about 240 MB, 200 MB of it anonymous.
+// writers) and the segments being built from them, and a bulk build runs
+// the collector with GOGC=60 (gc.go) unless GOGC is set. At 100,000
+// messages a build's peak RSS is about 240 MB, 200 MB of it anonymous.
 //
 // # Searching
 //

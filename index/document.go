@@ -41,7 +41,7 @@ func buildDoc(f *facts, an *textAnalyzer) *document.Document {
 		if v == "" {
 			return
 		}
-		d.AddField(newTextField(name, pos, []byte(v), opts, an))
+		d.AddField(document.NewTextFieldCustom(name, pos, []byte(v), opts, an))
 	}
 	keyword := func(name string, v string, opts bindex.FieldIndexingOptions) {
 		d.AddField(document.NewTextFieldCustom(name, nil, []byte(v), opts, nil))
