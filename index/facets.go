@@ -311,6 +311,11 @@ func termCount(r bindex.IndexReader, q query.Query) (n int, ok bool) {
 	default:
 		return 0, false
 	}
+	for _, t := range terms {
+		if t.FieldVal == "" {
+			return 0, false // the mapping's default field
+		}
+	}
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
 		return 0, false
@@ -318,9 +323,6 @@ func termCount(r bindex.IndexReader, q query.Query) (n int, ok bool) {
 	for _, ss := range snap.Segments() {
 		docs := roaring.New()
 		for _, t := range terms {
-			if t.FieldVal == "" {
-				return 0, false // the mapping's default field
-			}
 			d, err := ss.Segment().Dictionary(t.FieldVal)
 			if err != nil {
 				return 0, false
