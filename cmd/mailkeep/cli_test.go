@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -45,8 +46,10 @@ func TestExitCodes(t *testing.T) {
 		code int
 		want string
 	}{
-		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
-		{"unknown flag", []string{"search", "--frob", "x"}, 2, "unknown flag"},
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command \"frobnicate\" for \"mailkeep\"\nsee mailkeep --help\n"},
+		{"unknown flag", []string{"search", "--frob", "x"}, 2, "unknown flag: --frob\nusage: mailkeep search [--json]"},
+		{"missing argument shows the usage", []string{"import", "/x"}, 2, "usage: mailkeep import maildir|mbox PATH [--account NAME] [--mailbox NAME] [flags]\nsee mailkeep import --help\n"},
+		{"bad flag value", []string{"search", "--sort", "up", "x"}, 2, "--sort \"up\": want date, -date or relevance\nusage: mailkeep search"},
 		{"bad config names file and key", []string{"--config", bad, "fetch"}, 2, "account[0].security"},
 		{"unknown key", []string{"--config", bad, "fetch"}, 2, "bogus"},
 		{"missing config", []string{"--config", filepath.Join(dir, "none.toml"), "fetch"}, 2, "mailkeep init"},
@@ -60,5 +63,13 @@ func TestExitCodes(t *testing.T) {
 				t.Fatalf("mailkeep %v: exit %d, stderr %q; want exit %d mentioning %q", c.argv, r.Code, r.Stderr, c.code, c.want)
 			}
 		})
+	}
+}
+
+// TestVersion: --version names the build, for bug reports.
+func TestVersion(t *testing.T) {
+	r := runIn(t, map[string]string{"HOME": t.TempDir()}, "--version").Must(t)
+	if !strings.HasPrefix(r.Stdout, "mailkeep ") || !strings.Contains(r.Stdout, runtime.Version()) {
+		t.Fatalf("--version printed %q; want mailkeep, its version and %s", r.Stdout, runtime.Version())
 	}
 }

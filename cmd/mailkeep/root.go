@@ -46,11 +46,11 @@ func run(ctx context.Context, args []string, e env) int {
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	var err error
-	if _, _, ferr := root.Find(args); ferr != nil {
-		err = usageError{ferr}
+	cmd, _, err := root.Find(args)
+	if err != nil {
+		cmd, err = root, usageError{err}
 	} else {
-		err = root.ExecuteContext(ctx)
+		cmd, err = root.ExecuteContextC(ctx)
 	}
 	if err == nil {
 		return 0
@@ -58,6 +58,13 @@ func run(ctx context.Context, args []string, e env) int {
 	code, msg := exitCode(err)
 	if msg != "" {
 		fmt.Fprintln(e.stderr, "mailkeep:", msg)
+	}
+	if errors.As(err, new(usageError)) {
+		// The command's usage line, and where its help is.
+		if cmd != root {
+			fmt.Fprintln(e.stderr, "usage:", cmd.UseLine())
+		}
+		fmt.Fprintf(e.stderr, "see %s --help\n", cmd.CommandPath())
 	}
 	return code
 }
@@ -81,6 +88,8 @@ any language, and lets you search it from the command line and a local web UI.
 			a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
 		},
 	}
+	root.Version = version()
+	root.SetVersionTemplate("mailkeep {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	f := root.PersistentFlags()
 	f.StringVar(&a.configFlag, "config", "", "config file (default $MAILKEEP_CONFIG, else $XDG_CONFIG_HOME/mailkeep/config.toml)")
@@ -119,7 +128,7 @@ func exitCode(err error) (int, string) {
 	case errors.Is(err, errFailed):
 		return 1, ""
 	case errors.As(err, &ue):
-		return 2, err.Error() + " (see mailkeep --help)"
+		return 2, err.Error()
 	case errors.Is(err, config.ErrConfig):
 		return 2, err.Error()
 	case errors.As(err, &le):
