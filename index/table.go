@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"golang.org/x/text/width"
@@ -22,9 +23,10 @@ const (
 
 // WriteTable writes hits as a table that fits 100 columns: date, sender,
 // subject, mailbox (the first; "+N" when there are more) and the short id
-// (which show and the web UI accept), then a line with the total. Wide
+// (which show and the web UI accept), then one line with which hits these
+// are of how many (offset is the request's) and the search's time. Wide
 // (CJK) characters count as two cells; long values are cut with "…".
-func WriteTable(w io.Writer, r *Result) error {
+func WriteTable(w io.Writer, r *Result, offset int) error {
 	var b strings.Builder
 	row := func(cols ...string) {
 		widths := []int{colDate, colFrom, colSubject, colMailbox, colID}
@@ -42,7 +44,9 @@ func WriteTable(w io.Writer, r *Result) error {
 		b.WriteString(strings.TrimRight(line, " "))
 		b.WriteByte('\n')
 	}
-	row("DATE", "FROM", "SUBJECT", "MAILBOX", "ID")
+	if len(r.Hits) > 0 {
+		row("DATE", "FROM", "SUBJECT", "MAILBOX", "ID")
+	}
 	for _, h := range r.Hits {
 		date := ""
 		if !h.Date.IsZero() {
@@ -68,14 +72,20 @@ func WriteTable(w io.Writer, r *Result) error {
 	}
 	switch {
 	case r.Total == 0:
-		b.WriteString("no messages found\n")
+		b.WriteString("no messages found")
+	case len(r.Hits) == 0:
+		fmt.Fprintf(&b, "%d messages found; --offset %d skips them all", r.Total, offset)
 	case len(r.Hits) < r.Total:
-		fmt.Fprintf(&b, "%d of %d messages\n", len(r.Hits), r.Total)
+		fmt.Fprintf(&b, "messages %d–%d of %d", offset+1, offset+len(r.Hits), r.Total)
 	case r.Total == 1:
-		b.WriteString("1 message\n")
+		b.WriteString("1 message")
 	default:
-		fmt.Fprintf(&b, "%d messages\n", r.Total)
+		fmt.Fprintf(&b, "%d messages", r.Total)
 	}
+	if r.Took > 0 {
+		fmt.Fprintf(&b, " (%s)", r.Took.Round(10*time.Microsecond))
+	}
+	b.WriteByte('\n')
 	_, err := io.WriteString(w, b.String())
 	return err
 }

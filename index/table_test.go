@@ -16,7 +16,7 @@ func TestWriteTable(t *testing.T) {
 		{ID: strings.Repeat("ef", 32), Date: date, From: "bob@example.org", Subject: "A very long subject line that goes on and on\nwith a newline in it and more", Mailboxes: []string{}},
 	}}
 	var b strings.Builder
-	if err := WriteTable(&b, r); err != nil {
+	if err := WriteTable(&b, r, 0); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
@@ -57,6 +57,45 @@ func TestWriteTable(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "with a newline\n") {
 		t.Errorf("a newline in a subject broke the row")
+	}
+}
+
+// TestTableFooter: one line says which hits these are, of how many, and
+// the search's time; no header when there is nothing under it.
+func TestTableFooter(t *testing.T) {
+	hits := func(n int) []Hit {
+		h := make([]Hit, n)
+		for i := range h {
+			h[i] = Hit{ID: strings.Repeat("ab", 32), Subject: "s"}
+		}
+		return h
+	}
+	for _, c := range []struct {
+		r      Result
+		offset int
+		want   string
+	}{
+		{Result{Total: 0, Hits: hits(0)}, 0, "no messages found\n"},
+		{Result{Total: 1, Hits: hits(1), Took: 1234567 * time.Nanosecond}, 0, "1 message (1.23ms)\n"},
+		{Result{Total: 4, Hits: hits(4)}, 0, "4 messages\n"},
+		{Result{Total: 38028, Hits: hits(20)}, 0, "messages 1–20 of 38028\n"},
+		{Result{Total: 38028, Hits: hits(8)}, 38020, "messages 38021–38028 of 38028\n"},
+		{Result{Total: 5, Hits: hits(0)}, 10, "5 messages found; --offset 10 skips them all\n"},
+	} {
+		var b strings.Builder
+		if err := WriteTable(&b, &c.r, c.offset); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(b.String(), "\n")
+		if last := lines[len(lines)-2]; last != c.want {
+			t.Errorf("total %d, %d hits, offset %d: footer %q, want %q", c.r.Total, len(c.r.Hits), c.offset, last, c.want)
+		}
+		if header := strings.HasPrefix(b.String(), "DATE"); header != (len(c.r.Hits) > 0) {
+			t.Errorf("total %d, %d hits: header printed = %v", c.r.Total, len(c.r.Hits), header)
+		}
+		if n := strings.Count(b.String(), "\n"); len(c.r.Hits) > 0 && n != len(c.r.Hits)+2 || len(c.r.Hits) == 0 && n != 1 {
+			t.Errorf("total %d, %d hits: %d lines:\n%s", c.r.Total, len(c.r.Hits), n, b.String())
+		}
 	}
 }
 

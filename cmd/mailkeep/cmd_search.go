@@ -70,12 +70,7 @@ and accents in every script. Newest first unless --sort says otherwise.`,
 			if asJSON {
 				return json.NewEncoder(a.stdout).Encode(res)
 			}
-			if err := index.WriteTable(a.stdout, res); err != nil {
-				return err
-			}
-			shown := offset + len(res.Hits)
-			fmt.Fprintf(a.stdout, "%d of %d shown (%s)\n", min(shown, res.Total), res.Total, res.Took.Round(10_000))
-			return nil
+			return index.WriteTable(a.stdout, res, offset)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, `print {"total":N,"hits":[{"id","date","from","subject","mailboxes","snippet"}]}`)
