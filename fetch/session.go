@@ -197,7 +197,9 @@ func Run(ctx context.Context, arc *archive.Archive, sources []Source, opts Optio
 	js, _ := json.Marshal(rep)
 	ferr := arc.FinishRun(ctx, archive.Run{ID: runID, OK: rep.OK(), New: t.New, Failed: t.Failed + t.FailedAccounts,
 		Summary: rep.Summary(), Report: string(js), Finished: rep.Finished})
-	opts.Logger.Info(rep.Summary())
+	// The caller prints or logs the summary (the CLI on stdout, serve in
+	// its scheduler's log line): here only for debugging.
+	opts.Logger.Debug("run finished", "summary", rep.Summary())
 	return rep, ferr
 }
 

@@ -229,7 +229,7 @@ func (s *Scheduler) run(ctx context.Context, by string) {
 	if err != nil {
 		s.log.Error("run failed", "trigger", by, "err", err, "dur", end.Sub(start).Round(time.Millisecond), "next", next)
 	} else {
-		s.log.Debug("run finished", "trigger", by, "summary", summary, "dur", end.Sub(start).Round(time.Millisecond), "next", next)
+		s.log.Info("run finished", "trigger", by, "summary", summary, "dur", end.Sub(start).Round(time.Millisecond), "next", next)
 	}
 }
 

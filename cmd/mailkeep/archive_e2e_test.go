@@ -105,6 +105,10 @@ func TestImportCorpusByteExact(t *testing.T) {
 	if !strings.Contains(r.Stdout, "0 new") || !strings.Contains(r.Stdout, "nothing new") {
 		t.Fatalf("re-import printed %q, want 0 new and nothing new", r.Stdout)
 	}
+	// The summary is said once, on stdout: cron mails both streams.
+	if strings.Contains(r.Stderr, "0 new") {
+		t.Fatalf("re-import repeated its summary on stderr: %q", r.Stderr)
+	}
 	runIn(t, vars, "--archive", arc, "verify").Must(t)
 }
 

@@ -133,7 +133,9 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("%w: schedule.cron: %w", config.ErrConfig, err)
 	}
 	if o.fetchFirst {
-		if _, err := f.run(ctx); err != nil && ctx.Err() == nil {
+		if summary, err := f.run(ctx); err == nil {
+			a.log.Info("first fetch", "summary", summary)
+		} else if ctx.Err() == nil {
 			a.log.Error("first fetch", "err", err)
 		}
 		if _, err := idx.Update(ctx, a.progressLine("indexing")); err != nil && ctx.Err() == nil {
