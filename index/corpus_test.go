@@ -84,6 +84,7 @@ var corpusQueries = []struct {
 	// Cyrillic.
 	{"поживаешь", 1, "flanker/bilingual-simple.eml: UTF-8 QP body and RFC 2047 UTF-8 subject"},
 	{"ПОЖИВАЕШЬ", 1, "same, upper case"},
+	{"ПОЖИВАЕ*", 1, "same, the beginning of the word"},
 	{"subject:поживаешь", 1, "RFC 2047 B-encoded UTF-8 subject"},
 	{`"налоговой декларации"`, 2, "spamscope mail_test_1 and mail_test_11: base64 UTF-8 HTML"},
 	{"россии", 3, "spamscope mail_test_1, _6, _11"},
@@ -104,6 +105,7 @@ var corpusQueries = []struct {
 	{"from:gioffré", 1, "unicode1: raw UTF-8 in From"},
 	{"krondikesvägen", 4, "four SpamAssassin ham messages"},
 	{"krondikesvagen", 4, "same, folded"},
+	{"krondikesväg*", 4, "same, the beginning of the word"},
 	{"sällskap", 2, "two SpamAssassin messages"},
 	{"sallskap", 2, "same, folded"},
 	{"filename:srodmiescie", 1, "spamscope mail_test_11: Polish file name"},

@@ -43,8 +43,9 @@
 // other way round; forgiving for keyboards without them, at the price of
 // rare extra matches. There is no stemming, in any language: a word
 // matches exactly that word (case and accents aside), which works the same
-// for every language in a mixed mailbox. Symbols and punctuation alone
-// ("&", "✔") are not indexed.
+// for every language in a mixed mailbox; word* in a query finds the words
+// that begin so (invoic* finds invoice and invoicing), the way around
+// inflection. Symbols and punctuation alone ("&", "✔") are not indexed.
 //
 // # Size
 //

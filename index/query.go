@@ -13,6 +13,8 @@ import (
 // The search language (DESIGN.md, "Search language"):
 //
 //	word  "a phrase"       search subject, from, to, cc, body and filenames
+//	wor*                   words that begin with "wor" (at least 2 letters)
+//	*                      every message
 //	a b                    both (AND is implied; the word AND is allowed)
 //	a OR b                 either (OR in capitals binds tighter than AND)
 //	-word  -field:x        without
@@ -35,6 +37,9 @@ const (
 	maxQueryBytes = 4096
 	maxQueryTerms = 256
 	maxQueryDepth = 32
+	// minPrefix is the fewest characters before a * : a shorter prefix
+	// would stand for too many words to search quickly.
+	minPrefix = 2
 )
 
 // SyntaxError is a query the parser rejects. Pos is the 1-based column (in
@@ -62,7 +67,9 @@ type Term struct {
 	Field  string
 	Value  string
 	Phrase bool
-	Pos    int // 1-based column where the term starts
+	Prefix bool // word*: words that begin with Value (without the *)
+	All    bool // a lone *: every message
+	Pos    int  // 1-based column where the term starts
 
 	from time.Time // after:/before: the first instant of the day
 	size int64     // larger:/smaller:
@@ -84,8 +91,11 @@ func (*Not) node()  {}
 
 func (t *Term) String() string {
 	v := t.Value
-	if t.Phrase || v == "" || strings.ContainsAny(v, " \t\"()") {
+	if t.Phrase || v == "" && !t.All || strings.ContainsAny(v, " \t\"()") {
 		v = strconv.Quote(v)
+	}
+	if t.Prefix || t.All {
+		v += "*"
 	}
 	if t.Field == "" {
 		return v
@@ -413,6 +423,26 @@ func (p *parser) term(field, value string, phrase bool, start, valPos int) (Node
 		return nil, p.errAt(start, "more than %d terms", maxQueryTerms)
 	}
 	t := &Term{Field: field, Value: value, Phrase: phrase, Pos: start + 1}
+	if !phrase && (field == "" || textFields[field]) && strings.HasSuffix(value, "*") {
+		t.Value = strings.TrimRight(value, "*")
+		n := 0 // letters and digits; an ideograph, a word of its own, counts two
+		for _, r := range t.Value {
+			switch {
+			case isIdeo(r):
+				n += 2
+			case isWordRune(r):
+				n++
+			}
+		}
+		switch {
+		case t.Value == "" && field == "":
+			t.All = true
+		case n < minPrefix:
+			return nil, p.errAt(valPos, "%q: give at least %d letters before the *", shorten(value), minPrefix)
+		default:
+			t.Prefix = true
+		}
+	}
 	switch field {
 	case "after", "before":
 		from, ok := parseDay(strings.TrimSpace(value), p.loc)

@@ -56,6 +56,17 @@ func TestParse(t *testing.T) {
 		{"re: hello", "(AND re: hello)"},
 		{"ΔΙΑΒΑΣΜΕΝΟ", "ΔΙΑΒΑΣΜΕΝΟ"},
 		{"f(x", `"f(x"`}, // "(" inside a word belongs to it
+		{"meet*", "meet*"},
+		{"*", "*"},
+		{"report *", "(AND report *)"},
+		{"-*", "-*"},
+		{"subject:quart** from:(al* OR bob)", "(AND subject:quart* (OR from:al* from:bob))"},
+		{"διαβασ*", "διαβασ*"},
+		{`"meet*"`, `"meet*"`},   // in quotes a * is only a character
+		{"in:Arch*", "in:Arch*"}, // and in fields without words
+		{"e-mai*", "e-mai*"},     // words the analyzer splits: see text
+		{"ab*cd", "ab*cd"},       // only a last * means a prefix
+		{"東*", "東*"},
 	} {
 		n, err := Parse(c.in, time.UTC)
 		if err != nil {
@@ -98,6 +109,9 @@ func TestParseErrors(t *testing.T) {
 		{"id:<>", "query: id: needs a value at column 4"},
 		{"in:(a b)", "query: in: takes one value, not a group at column 4"},
 		{"larger:big", `query: larger: wants a size like 500k or 2M, not "big" at column 8`},
+		{"report m*", `query: "m*": give at least 2 letters before the * at column 8`},
+		{"from:*", `query: "*": give at least 2 letters before the * at column 6`},
+		{"-é*", `query: "é*": give at least 2 letters before the * at column 2`},
 		{"ελληνικά \"x", "query: unclosed quote at column 10"},
 		{strings.Repeat("(", 40) + "a" + strings.Repeat(")", 40), "query: query nested deeper than 32 levels at column 33"},
 		{strings.Repeat("a ", 300), "query: more than 256 terms at column 513"},
@@ -149,7 +163,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"", "hello", `"big cat"`, "a OR b", "-(a OR b) c", "from:(alice OR bob)", `in:"My Folder"`,
 		"after:2024-03-01", "id:<x@y>", "is:unread has:attachment", "((((", `"`, "a)", "OR", "-",
-		"larger:10k", "ΔΙΑΒΑΣΜΕΝΟ 東京", "subject:", "\xff\xfe",
+		"larger:10k", "ΔΙΑΒΑΣΜΕΝΟ 東京", "subject:", "\xff\xfe", "meet* *", "from:e-ma*", "東*",
 	} {
 		f.Add(s)
 	}

@@ -235,7 +235,8 @@ func (b bodyWords) close() {
 // mayHave reports whether the body of message id may hold every word of
 // one of the groups (the highlight terms): false only when the index says
 // that none does. A one-character word outside ASCII (an ideograph, which
-// the index holds only inside bigrams) is never ruled out.
+// the index holds only inside bigrams) and the beginning of a word (word*)
+// are never ruled out.
 func (b bodyWords) mayHave(ctx context.Context, id string, groups [][]string) bool {
 	if b.r == nil {
 		return true
@@ -247,7 +248,7 @@ func (b bodyWords) mayHave(ctx context.Context, id string, groups [][]string) bo
 	for _, g := range groups {
 		all := true
 		for _, w := range g {
-			if utf8.RuneCountInString(w) == 1 && w[0] >= utf8.RuneSelf {
+			if utf8.RuneCountInString(w) == 1 && w[0] >= utf8.RuneSelf || strings.HasSuffix(w, "*") {
 				continue
 			}
 			if has, err := b.has(ctx, doc, w); err != nil {

@@ -67,6 +67,22 @@ func TestSearchBasics(t *testing.T) {
 		{"report &", 2},
 		{"-&", 0},
 		{"larger:1 smaller:10M", 3},
+		{"*", 3},
+		{"* report", 2},
+		{"-*", 0},
+		{"quart*", 2},
+		{"QUART*", 2},
+		{"subject:quart*", 2},
+		{"body:quart*", 0},
+		{"numb*", 1},
+		{"number*", 1}, // numbers
+		{"numbers*", 1},
+		{"numbersx*", 0},
+		{"from:ali*", 1},
+		{"from:alice.smi*", 1}, // not the whole address: words
+		{"to:ali* -quart*", 1},
+		{"at*", 2}, // attached, and at: not sat or mat
+		{"lunch* OR noo*", 1},
 	} {
 		if got := count(t, x, c.q); got != c.want {
 			t.Errorf("Search(%q).Total = %d, want %d", c.q, got, c.want)
@@ -115,6 +131,8 @@ func TestSnippets(t *testing.T) {
 		{"subjectonly", "Short body.", ""},
 		{"from:x@example.com subject:far", "Lorem ipsum", ""},
 		{"京都", "東京都", "京都"},
+		{"δοκι*", "…", "Δοκιμή"},
+		{"subjecto*", "Short body.", ""},
 	} {
 		r := find(t, x, Request{Query: c.q})
 		if r.Total != 1 {
@@ -242,12 +260,17 @@ func TestFirstMatch(t *testing.T) {
 		{"東京 and report", []string{"report", "東京"}, 0},
 		{"nothing here", []string{"report"}, -1},
 		{"only 東京", []string{"京都"}, -1},
+		{"a quick Reporter", []string{"report*"}, 8},
+		{"rapport Reportage", []string{"xyz", "report*"}, 8},
+		{"re report", []string{"rep*"}, 3},
+		{"ο ΔΙΑΒΑΣΜΕΝΟ", []string{"διαβ*"}, 3},
+		{"Übersicht", []string{"uber*"}, 0},
+		{"今日は東京都に", []string{"京都*"}, 12}, // a bigram is a whole token
+		{"nothing here", []string{"here*", "not*"}, 0},
+		{"reporter", []string{"reporters*"}, -1},
 	} {
-		want := map[string]bool{}
-		for _, w := range c.want {
-			want[w] = true
-		}
-		if got := firstMatch(c.text, want); got != c.at {
+		w := newWords([][]string{c.want})
+		if got := firstMatch(c.text, &w); got != c.at {
 			t.Errorf("firstMatch(%q, %v) = %d, want %d", c.text, c.want, got, c.at)
 		}
 	}

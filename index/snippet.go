@@ -14,20 +14,56 @@ const (
 	snippetMaxScn = 32 << 10 // look no further: a later match gets the beginning
 )
 
+// words are the folded words a snippet looks for: exact ones, and the
+// beginnings of words (from word* in the query).
+type words struct {
+	exact    map[string]bool
+	prefixes []string
+}
+
+// newWords collects the analyzed words of a query (highlightTerms); a
+// word ending in * is a prefix. An ideograph bigram is a word either way:
+// it is the whole of an indexed token.
+func newWords(terms [][]string) words {
+	w := words{exact: map[string]bool{}}
+	for _, p := range terms {
+		for _, t := range p {
+			if b, ok := strings.CutSuffix(t, "*"); ok {
+				if r, _ := utf8.DecodeRuneInString(b); !isIdeo(r) {
+					w.prefixes = append(w.prefixes, b)
+					continue
+				}
+				t = b
+			}
+			w.exact[t] = true
+		}
+	}
+	return w
+}
+
+func (w *words) empty() bool { return len(w.exact) == 0 && len(w.prefixes) == 0 }
+
+func (w *words) match(word string) bool {
+	if w.exact[word] {
+		return true
+	}
+	for _, p := range w.prefixes {
+		if strings.HasPrefix(word, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // snippet returns about snippetLen characters of text around the first
 // token that matches one of terms (the analyzed words of the query), on
 // one line, with the byte ranges of the matching words in it. Without a
 // match it is the beginning of the text.
 func (x *Index) snippet(text string, terms [][]string) (string, [][2]int) {
-	want := map[string]bool{}
-	for _, p := range terms {
-		for _, t := range p {
-			want[t] = true
-		}
-	}
+	want := newWords(terms)
 	at := -1
-	if len(want) > 0 {
-		at = firstMatch(text[:min(len(text), snippetMaxScn)], want)
+	if !want.empty() {
+		at = firstMatch(text[:min(len(text), snippetMaxScn)], &want)
 	}
 	start := 0
 	if at > 0 {
@@ -78,14 +114,14 @@ func (x *Index) snippet(text string, terms [][]string) (string, [][2]int) {
 	if end < len(text) {
 		s += "…"
 	}
-	if len(want) == 0 || at < 0 {
+	if want.empty() || at < 0 {
 		// Nothing to highlight (firstMatch finds what the analyzer
 		// would, far cheaper than running it).
 		return s, nil
 	}
 	var hl [][2]int
 	for _, tok := range x.snip.Analyze([]byte(text[start:end])) {
-		if want[string(tok.Term)] {
+		if want.match(string(tok.Term)) {
 			a, z := pos[tok.Start], pos[tok.End]
 			if z > len(s) {
 				z = len(s)
@@ -102,9 +138,9 @@ func (x *Index) snippet(text string, terms [][]string) (string, [][2]int) {
 // folded form is in want (or of the first occurrence of an ideograph
 // bigram in want), or -1. It is a quick approximation of the analyzer:
 // words are runs of letters, marks and digits.
-func firstMatch(text string, want map[string]bool) int {
+func firstMatch(text string, want *words) int {
 	best := -1
-	for t := range want {
+	for t := range want.exact {
 		if r, _ := utf8.DecodeRuneInString(t); isIdeo(r) {
 			if i := strings.Index(text, t); i >= 0 && (best < 0 || i < best) {
 				best = i
@@ -119,7 +155,7 @@ func firstMatch(text string, want map[string]bool) int {
 	var firstASCII [utf8.RuneSelf]bool
 	first := map[string]bool{}
 	words := false
-	for t := range want {
+	addFirst := func(t string) {
 		r, n := utf8.DecodeRuneInString(t)
 		switch {
 		case r < utf8.RuneSelf:
@@ -127,9 +163,15 @@ func firstMatch(text string, want map[string]bool) int {
 		case !isIdeo(r):
 			first[t[:n]] = true
 		default:
-			continue
+			return
 		}
 		words = true
+	}
+	for t := range want.exact {
+		addFirst(t)
+	}
+	for _, p := range want.prefixes {
+		addFirst(p)
 	}
 	if !words {
 		return best
@@ -174,7 +216,7 @@ func firstMatch(text string, want map[string]bool) int {
 			}
 		}
 		buf = append(buf[:0], text[start:i]...)
-		if want[string(foldBytes(buf))] {
+		if want.match(string(foldBytes(buf))) {
 			return start
 		}
 	}

@@ -31,6 +31,9 @@ func (x *Index) tr(n Node, field string) query.Query {
 	case nil:
 		return nil
 	case *Term:
+		if n.All {
+			return query.NewMatchAllQuery()
+		}
 		return x.term(n)
 	case *Not:
 		inner := x.tr(n.Node, field)
@@ -83,17 +86,17 @@ func (x *Index) tr(n Node, field string) query.Query {
 func (x *Index) term(t *Term) query.Query {
 	switch t.Field {
 	case "":
-		return x.text(defaultFields, t.Value)
+		return x.text(defaultFields, t.Value, t.Prefix)
 	case "subject", "body", "filename", "to", "cc":
-		return x.text([]string{t.Field}, t.Value)
+		return x.text([]string{t.Field}, t.Value, t.Prefix)
 	case "from":
 		// A whole address is one keyword: a phrase of its parts
 		// ("example", "com") would read long position lists.
 		v := strings.Trim(strings.ToLower(strings.TrimSpace(t.Value)), "<>")
-		if at := strings.LastIndex(v, "@"); at > 0 && at < len(v)-1 && !strings.ContainsAny(v, " \t") {
+		if at := strings.LastIndex(v, "@"); at > 0 && at < len(v)-1 && !strings.ContainsAny(v, " \t") && !t.Prefix {
 			return termQ(fFromAddr, v)
 		}
-		return x.text([]string{fFrom}, t.Value)
+		return x.text([]string{fFrom}, t.Value, t.Prefix)
 	case "in":
 		return termQ(fMailbox, fold(strings.TrimSpace(t.Value)))
 	case "account":
@@ -175,8 +178,11 @@ func clampDate(t time.Time) time.Time {
 // analyzed like the indexed text; one token is a term query, several (a
 // phrase, or a word the analyzer splits such as "e-mail" or 東京都) a
 // phrase query. A single ideograph, which the index holds only inside
-// bigrams, is matched as the prefix of one.
-func (x *Index) text(fields []string, value string) query.Query {
+// bigrams, is matched as the prefix of one. With prefix (word*), the last
+// token is the beginning of a word: "meet" matches meeting and meets, and
+// "e-mai" e-mail and e-mails, as a word e followed by a word beginning
+// with mai anywhere in the field.
+func (x *Index) text(fields []string, value string, prefix bool) query.Query {
 	tokens := x.an.Analyze([]byte(value))
 	if len(tokens) == 0 {
 		return nil
@@ -188,6 +194,18 @@ func (x *Index) text(fields []string, value string) query.Query {
 	var qs []query.Query
 	for _, f := range fields {
 		switch {
+		case prefix:
+			last := query.NewPrefixQuery(terms[len(terms)-1])
+			last.SetField(f)
+			if len(terms) == 1 {
+				qs = append(qs, last)
+				continue
+			}
+			and := []query.Query{last}
+			for _, t := range terms[:len(terms)-1] {
+				and = append(and, termQ(f, t))
+			}
+			qs = append(qs, query.NewConjunctionQuery(and))
 		case len(terms) > 1:
 			qs = append(qs, newPhraseQuery(terms, f))
 		case tokens[0].Type == analysis.Single && utf8.RuneCount(tokens[0].Term) == 1:
@@ -222,6 +240,9 @@ func (x *Index) highlightTerms(n Node) [][]string {
 			terms := make([]string, len(tokens))
 			for i, t := range tokens {
 				terms[i] = string(t.Term)
+			}
+			if n.Prefix {
+				terms[len(terms)-1] += "*" // see newWords
 			}
 			out = append(out, terms)
 		case *And:

@@ -24,6 +24,7 @@ func (a *app) searchCommand() *cobra.Command {
 		Use:   "search [--json] [--limit N] [--offset N] [--sort date|-date|relevance] QUERY",
 		Short: "Search the archive",
 		Long: `search finds messages with mailkeep's search language: words and "phrases",
+word* for words that begin so (two letters at least), * for every message,
 -word to exclude, OR, parentheses, and the fields from: to: cc: subject: body:
 filename: in: (mailbox) account: after:YYYY-MM-DD before:YYYY-MM-DD has:attachment
 is:unread is:read is:flagged id: (message id or Message-ID). Matching ignores case
