@@ -43,12 +43,13 @@ func newWords(terms [][]string) words {
 
 func (w *words) empty() bool { return len(w.exact) == 0 && len(w.prefixes) == 0 }
 
-func (w *words) match(word string) bool {
-	if w.exact[word] {
+// match reports whether a folded word is wanted (without allocating).
+func (w *words) match(word []byte) bool {
+	if w.exact[string(word)] {
 		return true
 	}
 	for _, p := range w.prefixes {
-		if strings.HasPrefix(word, p) {
+		if len(word) >= len(p) && string(word[:len(p)]) == p {
 			return true
 		}
 	}
@@ -121,7 +122,7 @@ func (x *Index) snippet(text string, terms [][]string) (string, [][2]int) {
 	}
 	var hl [][2]int
 	for _, tok := range x.snip.Analyze([]byte(text[start:end])) {
-		if want.match(string(tok.Term)) {
+		if want.match(tok.Term) {
 			a, z := pos[tok.Start], pos[tok.End]
 			if z > len(s) {
 				z = len(s)
@@ -154,7 +155,7 @@ func firstMatch(text string, want *words) int {
 	// Fold a word only when its first letter, folded, starts a wanted term.
 	var firstASCII [utf8.RuneSelf]bool
 	first := map[string]bool{}
-	words := false
+	haveWords := false
 	addFirst := func(t string) {
 		r, n := utf8.DecodeRuneInString(t)
 		switch {
@@ -165,7 +166,7 @@ func firstMatch(text string, want *words) int {
 		default:
 			return
 		}
-		words = true
+		haveWords = true
 	}
 	for t := range want.exact {
 		addFirst(t)
@@ -173,7 +174,7 @@ func firstMatch(text string, want *words) int {
 	for _, p := range want.prefixes {
 		addFirst(p)
 	}
-	if !words {
+	if !haveWords {
 		return best
 	}
 	folded := map[rune]string{}
@@ -216,7 +217,7 @@ func firstMatch(text string, want *words) int {
 			}
 		}
 		buf = append(buf[:0], text[start:i]...)
-		if want.match(string(foldBytes(buf))) {
+		if want.match(foldBytes(buf)) {
 			return start
 		}
 	}
