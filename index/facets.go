@@ -65,7 +65,7 @@ func (x *Index) countFacets(ctx context.Context, q query.Query, withFacets bool)
 	}
 	defer r.Close()
 	if !withFacets {
-		if n, ok := termCount(r, q); ok {
+		if n, exact, ok := docBound(r, q); ok && exact {
 			return n, nil, nil
 		}
 	}
@@ -287,60 +287,117 @@ func buildSegFacets(seg segment.Segment) (*segFacets, error) {
 	return sf, nil
 }
 
-// termCount counts the documents that match q when q is a term query or a
-// disjunction of them (a word, in each field a bare word searches): per
-// segment, the union of the terms' postings without the deleted
-// documents, where searching would visit every match. ok is false for any
-// other query, or an index not made of internal/zap segments.
-func termCount(r bindex.IndexReader, q query.Query) (n int, ok bool) {
-	var terms []*query.TermQuery
-	switch q := q.(type) {
-	case *query.TermQuery:
-		terms = append(terms, q)
-	case *query.DisjunctionQuery:
-		if q.Min > 1 {
-			return 0, false
-		}
-		for _, d := range q.Disjuncts {
-			t, ok := d.(*query.TermQuery)
-			if !ok {
-				return 0, false
-			}
-			terms = append(terms, t)
-		}
-	default:
-		return 0, false
-	}
-	for _, t := range terms {
-		if t.FieldVal == "" {
-			return 0, false // the mapping's default field
-		}
-	}
+// docBound counts, from the postings alone, the documents q can match: a
+// term's documents, the union of a disjunction's and the intersection of
+// a conjunction's, and for a phrase the documents that have all its words
+// in its field. Deleted documents are left out. exact says n is the count
+// (q has no phrase), where searching would visit every match; otherwise
+// it is an upper bound. ok is false for any other query (a prefix, a
+// range, a negation) or an index not made of internal/zap segments.
+func docBound(r bindex.IndexReader, q query.Query) (n int, exact, ok bool) {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		return 0, false
+		return 0, false, false
 	}
+	exact = true
 	for _, ss := range snap.Segments() {
-		docs := roaring.New()
-		for _, t := range terms {
-			d, err := ss.Segment().Dictionary(t.FieldVal)
-			if err != nil {
-				return 0, false
-			}
-			pl, err := d.PostingsList([]byte(t.Term), nil, nil)
-			if err != nil {
-				return 0, false
-			}
-			zpl, ok := pl.(*zap.PostingsList)
-			if !ok {
-				return 0, false
-			}
-			zpl.OrInto(docs)
+		docs, ok := segBound(ss.Segment(), q, &exact)
+		if !ok {
+			return 0, false, false
 		}
 		if del := ss.Deleted(); del != nil {
 			docs.AndNot(del)
 		}
 		n += int(docs.GetCardinality())
 	}
-	return n, true
+	return n, exact, true
+}
+
+// bound is docBound on the index as it is now.
+func (x *Index) bound(q query.Query) (n int, exact, ok bool) {
+	adv, err := x.bi.Advanced()
+	if err != nil {
+		return 0, false, false
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return 0, false, false
+	}
+	defer r.Close()
+	return docBound(r, q)
+}
+
+// segBound is docBound's set of documents in one segment; a phrase clears
+// *exact.
+func segBound(seg segment.Segment, q query.Query, exact *bool) (*roaring.Bitmap, bool) {
+	switch q := q.(type) {
+	case *query.TermQuery:
+		if q.FieldVal == "" {
+			return nil, false // the mapping's default field
+		}
+		return postingsBitmap(seg, q.FieldVal, q.Term)
+	case *phraseQuery:
+		*exact = false
+		var and *roaring.Bitmap
+		for _, t := range q.terms {
+			b, ok := postingsBitmap(seg, q.field, t)
+			if !ok {
+				return nil, false
+			}
+			if and == nil {
+				and = b
+			} else {
+				and.And(b)
+			}
+		}
+		return and, and != nil
+	case *query.DisjunctionQuery:
+		if q.Min > 1 {
+			return nil, false
+		}
+		or := roaring.New()
+		for _, d := range q.Disjuncts {
+			b, ok := segBound(seg, d, exact)
+			if !ok {
+				return nil, false
+			}
+			or.Or(b)
+		}
+		return or, true
+	case *query.ConjunctionQuery:
+		var and *roaring.Bitmap
+		for _, c := range q.Conjuncts {
+			b, ok := segBound(seg, c, exact)
+			if !ok {
+				return nil, false
+			}
+			if and == nil {
+				and = b
+			} else {
+				and.And(b)
+			}
+		}
+		return and, and != nil
+	}
+	return nil, false
+}
+
+// postingsBitmap returns the documents of one segment that hold term in
+// field.
+func postingsBitmap(seg segment.Segment, field, term string) (*roaring.Bitmap, bool) {
+	d, err := seg.Dictionary(field)
+	if err != nil {
+		return nil, false
+	}
+	pl, err := d.PostingsList([]byte(term), nil, nil)
+	if err != nil {
+		return nil, false
+	}
+	zpl, ok := pl.(*zap.PostingsList)
+	if !ok {
+		return nil, false
+	}
+	docs := roaring.New()
+	zpl.OrInto(docs)
+	return docs, true
 }

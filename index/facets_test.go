@@ -50,7 +50,8 @@ func TestFacetsFromPostings(t *testing.T) {
 	defer a.Close()
 	x := openTestIndex(t, a, Options{BatchSize: 40})
 	reflagEvery(t, a, x, 7)
-	for _, q := range []string{"", "meeting", "is:flagged", `"quarterly report"`, "from:alice@example.com", "after:2015-01-01 before:2016-01-01", "zymurgy", "nosuchwordanywhere"} {
+	for _, q := range []string{"", "meeting", "is:flagged", `"quarterly report"`, "from:alice@example.com", "after:2015-01-01 before:2016-01-01", "zymurgy", "nosuchwordanywhere",
+		"meeting report", "meeting OR zymurgy", "subject:meeting body:meeting", `"quarterly report" meeting`, "meeting -report", "meet*", "meeting nosuchwordanywhere"} {
 		wantTotal, want := bleveFacets(t, x, q)
 		r := find(t, x, Request{Query: q, Facets: true})
 		if r.Total != wantTotal || !reflect.DeepEqual(r.Facets, want) {

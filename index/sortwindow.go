@@ -2,7 +2,9 @@ package index
 
 import (
 	"context"
+	"errors"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -15,7 +17,10 @@ import (
 // 100,000 messages that is tens of milliseconds, for a page of 20. So a
 // search that matches many messages is run in two steps:
 //
-//  1. count the matches, without sorting or scoring (cheap: postings only);
+//  1. count the matches, without sorting or scoring (cheap: postings only;
+//     words and their ANDs and ORs are counted from the postings' bitmaps,
+//     while a phrase, whose count reads positions, is counted beside step
+//     2, which sizes its window by the documents that have all its words);
 //  2. sort only the matches within a window of whole months at the newest (oldest) end
 //     that should hold the page a few times over, judged from the number of
 //     messages per month (the dictionary of the month field, read in
@@ -37,14 +42,41 @@ func (x *Index) dateSorted(ctx context.Context, q query.Query, limit, offset int
 		return x.bi.SearchInContext(ctx, sr)
 	}
 	need := limit + offset
+	// total is the number of matches; until count returns it, an upper
+	// bound of it (see below) sizes the window.
 	var total int
 	var fac *Facets
+	var count func() (int, error)
 	if _, all := q.(*query.MatchAllQuery); all && !withFacets {
 		n, err := x.bi.DocCount()
 		if err != nil {
 			return nil, nil, err
 		}
 		total = int(n)
+	} else if n, exact, ok := x.bound(q); ok && !withFacets {
+		switch {
+		case exact:
+			total = n
+		case n <= directSortMax || n <= 2*need:
+			// Few enough to sort them all: the search counts them.
+			res, err := run(q, limit, offset)
+			if err != nil {
+				return nil, nil, err
+			}
+			return res, nil, nil
+		default:
+			// A phrase, bounded by the documents that have its words:
+			// its exact count, which reads their positions, runs beside
+			// the search. It ends before dateSorted returns, which its
+			// caller's lock on the index requires.
+			total = n
+			var wg sync.WaitGroup
+			var counted int
+			var cerr error
+			wg.Go(func() { counted, _, cerr = x.countFacets(ctx, q, false) })
+			defer wg.Wait()
+			count = func() (int, error) { wg.Wait(); return counted, cerr }
+		}
 	} else {
 		var err error
 		if total, fac, err = x.countFacets(ctx, q, withFacets); err != nil {
@@ -52,6 +84,11 @@ func (x *Index) dateSorted(ctx context.Context, q query.Query, limit, offset int
 		}
 	}
 	done := func(res *bleve.SearchResult, err error) (*bleve.SearchResult, *Facets, error) {
+		if count != nil {
+			n, cerr := count()
+			err = errors.Join(err, cerr)
+			total = n
+		}
 		if err != nil {
 			return nil, nil, err
 		}

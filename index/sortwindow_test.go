@@ -22,12 +22,21 @@ func TestDateSortWindow(t *testing.T) {
 		if i%37 == 0 {
 			body += " rare"
 		}
+		// A phrase in a third, its words the other way round in
+		// another third: the words' postings bound it at twice its
+		// count, and the window search, sized by that bound, must widen.
+		switch i % 3 {
+		case 0:
+			body += " big cat"
+		case 1:
+			body += " cat big"
+		}
 		mails = append(mails, testMail{raw: mail("x@example.com", "y@example.com", fmt.Sprint("m", i), d.Format(time.RFC1123Z), body)})
 	}
 	addMails(t, a, mails...)
 	x := openTestIndex(t, a, Options{})
 	ctx := context.Background()
-	for _, q := range []string{"", "common", "even", "rare", "-even", "even OR rare"} {
+	for _, q := range []string{"", "common", "even", "rare", "-even", "even OR rare", `"big cat"`, `"big cat" even`, `"cat big" OR rare`} {
 		for _, sortBy := range []string{"-date", "date"} {
 			for _, page := range [][2]int{{20, 0}, {5, 0}, {20, 40}, {50, 100}, {20, 290}} {
 				req := Request{Query: q, Sort: sortBy, Limit: page[0], Offset: page[1]}
