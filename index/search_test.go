@@ -275,3 +275,41 @@ func TestFirstMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchRanges: the words a snippet highlights, found by scanning, are
+// the ones the analyzer finds, in every script, for words, prefixes,
+// numbers and ideograph bigrams.
+func TestMatchRanges(t *testing.T) {
+	an := newTextAnalyzer(false)
+	texts := []string{
+		"A quick Report, quarterly: the report_2019.pdf is at alice.smith@example.com.",
+		"Ο ΔΙΑΒΑΣΜΕΝΟΣ φάκελος, διαβασμένο μήνυμα; διαβασμενο!",
+		"Die Straße, STRASSE und strasse. Grüße aus Köln, 3,14 und 1'000 Euro (v1.2).",
+		"今日は東京都に行きました。東京、京都と東京都。信息信息。",
+		"Привет, ПРИВЕТ мир! Ещё раз: привет.",
+		"mixed 東京abc report東京 3.14.15 done",
+	}
+	wants := [][]string{
+		{"report"}, {"report*"}, {"quart*", "alice"}, {"2019", "pdf"},
+		{"διαβασμενο"}, {"διαβασμεν*"}, {"φακελ*", "μηνυμα"},
+		{"strasse"}, {"grusse", "koln"}, {"3,14", "1'000", "euro"}, {"v1"},
+		{"東京"}, {"京都", "信息"}, {"東京*"},
+		{"привет"}, {"прив*", "еще"}, {"3.14.15", "abc", "done"},
+	}
+	for _, text := range texts {
+		for _, w := range wants {
+			want := newWords([][]string{w})
+			var ref [][2]int
+			for _, tok := range an.Analyze([]byte(text)) {
+				if want.match(tok.Term) {
+					ref = append(ref, [2]int{tok.Start, tok.End})
+				}
+			}
+			got := mergeRanges(matchRanges(text, &want))
+			ref = mergeRanges(ref)
+			if fmt.Sprint(got) != fmt.Sprint(ref) {
+				t.Errorf("matchRanges(%q, %v) = %v, the analyzer gives %v", text, w, got, ref)
+			}
+		}
+	}
+}

@@ -116,27 +116,23 @@ func (x *Index) snippet(text string, terms [][]string) (string, [][2]int) {
 		s += "…"
 	}
 	if want.empty() || at < 0 {
-		// Nothing to highlight (firstMatch finds what the analyzer
-		// would, far cheaper than running it).
-		return s, nil
+		return s, nil // nothing to highlight
 	}
 	var hl [][2]int
-	for _, tok := range x.snip.Analyze([]byte(text[start:end])) {
-		if want.match(tok.Term) {
-			a, z := pos[tok.Start], pos[tok.End]
-			if z > len(s) {
-				z = len(s)
-			}
-			if a < z {
-				hl = append(hl, [2]int{a, z})
-			}
+	for _, m := range matchRanges(text[start:end], &want) {
+		a, z := pos[m[0]], pos[m[1]]
+		if z > len(s) {
+			z = len(s)
+		}
+		if a < z {
+			hl = append(hl, [2]int{a, z})
 		}
 	}
 	return s, mergeRanges(hl)
 }
 
 // firstMatch returns the byte offset of the first word of text whose
-// folded form is in want (or of the first occurrence of an ideograph
+// folded form want matches (or of the first occurrence of an ideograph
 // bigram in want), or -1. It is a quick approximation of the analyzer:
 // words are runs of letters, marks and digits.
 func firstMatch(text string, want *words) int {
@@ -152,7 +148,42 @@ func firstMatch(text string, want *words) int {
 	if best >= 0 {
 		limit = best
 	}
-	// Fold a word only when its first letter, folded, starts a wanted term.
+	scanWords(text[:limit], want, func(start, _ int) bool {
+		best = start
+		return false
+	})
+	return best
+}
+
+// matchRanges returns the byte ranges in text of the words want matches
+// and of the occurrences of its ideograph bigrams, in no particular
+// order: what the analyzer would find, without its cost.
+func matchRanges(text string, want *words) [][2]int {
+	var out [][2]int
+	for t := range want.exact {
+		if r, _ := utf8.DecodeRuneInString(t); isIdeo(r) {
+			for i := 0; ; {
+				j := strings.Index(text[i:], t)
+				if j < 0 {
+					break
+				}
+				out = append(out, [2]int{i + j, i + j + len(t)})
+				_, n := utf8.DecodeRuneInString(text[i+j:])
+				i += j + n // bigrams overlap: 信息信息 holds 信息 twice
+			}
+		}
+	}
+	scanWords(text, want, func(start, end int) bool {
+		out = append(out, [2]int{start, end})
+		return true
+	})
+	return out
+}
+
+// scanWords calls yield with the byte range of each word of text that want
+// matches, in order, until yield returns false. A word is folded only when
+// its first letter, folded, starts a wanted word.
+func scanWords(text string, want *words, yield func(start, end int) bool) {
 	var firstASCII [utf8.RuneSelf]bool
 	first := map[string]bool{}
 	haveWords := false
@@ -175,11 +206,11 @@ func firstMatch(text string, want *words) int {
 		addFirst(p)
 	}
 	if !haveWords {
-		return best
+		return
 	}
 	folded := map[rune]string{}
 	var buf []byte
-	for i := 0; i < limit; {
+	for i := 0; i < len(text); {
 		r, n := rune(text[i]), 1
 		if r >= utf8.RuneSelf {
 			r, n = utf8.DecodeRuneInString(text[i:])
@@ -189,14 +220,19 @@ func firstMatch(text string, want *words) int {
 			continue
 		}
 		start := i
+		numeric := unicode.IsDigit(r) // a number keeps its inner . , ; ' (3.14, 1'000)
 		for i += n; i < len(text); i += n {
 			r, n = rune(text[i]), 1
 			if r >= utf8.RuneSelf {
 				r, n = utf8.DecodeRuneInString(text[i:])
 			}
+			if numeric && strings.ContainsRune(".,;'", r) && i+1 < len(text) && '0' <= text[i+1] && text[i+1] <= '9' {
+				continue
+			}
 			if !isWordRune(r) || isIdeo(r) {
 				break
 			}
+			numeric = numeric && unicode.IsDigit(r)
 		}
 		r, _ = utf8.DecodeRuneInString(text[start:])
 		if r < utf8.RuneSelf {
@@ -217,11 +253,10 @@ func firstMatch(text string, want *words) int {
 			}
 		}
 		buf = append(buf[:0], text[start:i]...)
-		if want.match(foldBytes(buf)) {
-			return start
+		if want.match(foldBytes(buf)) && !yield(start, i) {
+			return
 		}
 	}
-	return best
 }
 
 func isWordRune(r rune) bool {
