@@ -74,8 +74,7 @@ type Index struct {
 	writeMu sync.Mutex // one Update or Rebuild at a time
 	rebuilt string     // why Open started over, "" if it did not
 
-	an   *textAnalyzer // for indexing and queries: no offsets
-	snip *textAnalyzer // for snippets: with offsets
+	an *textAnalyzer // for indexing and queries: no offsets
 
 	facets facetCache // facet columns of the segments searched last
 
@@ -108,7 +107,6 @@ func Open(ctx context.Context, arc *archive.Archive, opts Options) (*Index, erro
 		opts: opts,
 		log:  opts.Logger,
 		an:   newTextAnalyzer(true),
-		snip: newTextAnalyzer(false),
 	}
 	bi, reason, err := x.openBleve()
 	if err != nil {

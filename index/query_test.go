@@ -167,7 +167,7 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	x := &Index{an: newTextAnalyzer(true), snip: newTextAnalyzer(false), opts: Options{Location: time.UTC}}
+	x := &Index{an: newTextAnalyzer(true), opts: Options{Location: time.UTC}}
 	f.Fuzz(func(t *testing.T, q string) {
 		n, err := Parse(q, time.UTC)
 		if err != nil {
