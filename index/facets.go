@@ -337,20 +337,13 @@ func segBound(seg segment.Segment, q query.Query, exact *bool) (*roaring.Bitmap,
 		}
 		return postingsBitmap(seg, q.FieldVal, q.Term)
 	case *phraseQuery:
+		// At most the documents that have all its words.
 		*exact = false
-		var and *roaring.Bitmap
-		for _, t := range q.terms {
-			b, ok := postingsBitmap(seg, q.field, t)
-			if !ok {
-				return nil, false
-			}
-			if and == nil {
-				and = b
-			} else {
-				and.And(b)
-			}
+		words := make([]query.Query, len(q.terms))
+		for i, t := range q.terms {
+			words[i] = termQ(q.field, t)
 		}
-		return and, and != nil
+		return segBound(seg, query.NewConjunctionQuery(words), exact)
 	case *query.DisjunctionQuery:
 		if q.Min > 1 {
 			return nil, false
