@@ -52,8 +52,9 @@ func docNumber(id bindex.IndexInternalID) (uint64, bool) {
 	return binary.BigEndian.Uint64(id), true
 }
 
-// countFacets returns how many documents match q and, with withFacets,
-// their facet counts. x.mu is held by the caller.
+// countFacets returns how many documents match q, by searching, and with
+// withFacets their facet counts. x.mu is held by the caller. (dateSorted
+// takes a count from the postings alone, docBound, where it can.)
 func (x *Index) countFacets(ctx context.Context, q query.Query, withFacets bool) (int, *Facets, error) {
 	adv, err := x.bi.Advanced()
 	if err != nil {
@@ -64,11 +65,6 @@ func (x *Index) countFacets(ctx context.Context, q query.Query, withFacets bool)
 		return 0, nil, fmt.Errorf("open index reader: %w", err)
 	}
 	defer r.Close()
-	if !withFacets {
-		if n, exact, ok := docBound(r, q); ok && exact {
-			return n, nil, nil
-		}
-	}
 	var segs []*segFacets
 	var offsets []uint64
 	if withFacets {
